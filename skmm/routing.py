@@ -1,0 +1,339 @@
+"""InputRouter: DataFrame columns -> ``{keras_input_name: ndarray}``.
+
+It is a ``ColumnTransformer`` whose transformer names are the Keras model's
+input names. Instead of stacking every block into one float64 matrix it
+returns one array per input: ``float32`` for numeric blocks and ``int32`` for
+token blocks (any transformer exposing ``vocabulary_size_``, such as
+:class:`~skmm.TextSequencer`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted
+
+from .text import TextSequencer
+
+__all__ = ["InputRouter", "InputSpec"]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What a model builder needs to know about one Keras input.
+
+    Attributes
+    ----------
+    name : str
+        The Keras input name (the router's transformer name).
+    kind : {"numeric", "tokens"}
+        Numeric blocks are float32 features; token blocks are int32 ids.
+    shape : tuple of int
+        Shape of one sample, e.g. ``(3,)`` for three numeric features.
+    dtype : str
+        ``"float32"`` or ``"int32"``.
+    vocabulary_size : int or None
+        For token inputs, the ``input_dim`` an ``Embedding`` needs.
+    columns : tuple of str
+        The DataFrame columns this input is built from.
+    """
+
+    name: str
+    kind: str
+    shape: tuple
+    dtype: str
+    vocabulary_size: int | None = None
+    columns: tuple = ()
+
+
+def _final_step(transformer):
+    while isinstance(transformer, Pipeline):
+        transformer = transformer.steps[-1][1]
+    return transformer
+
+
+def _vocabulary_size(transformer):
+    return getattr(_final_step(transformer), "vocabulary_size_", None)
+
+
+def _column_labels(columns):
+    """The string labels a transformer's column selection names, if any."""
+    if isinstance(columns, str):
+        return [columns]
+    if isinstance(columns, (list, tuple, np.ndarray, pd.Index)):
+        return [c for c in columns if isinstance(c, str)]
+    return []
+
+
+def _suggest(name, candidates):
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class InputRouter(ColumnTransformer):
+    """Route DataFrame columns to the named inputs of a Keras model.
+
+    Takes the same ``transformers`` list as
+    :class:`~sklearn.compose.ColumnTransformer`; each transformer's *name*
+    is the name of the Keras ``Input`` it feeds. ``transform`` returns a dict
+    ``{input_name: ndarray}`` instead of one stacked matrix: numeric blocks
+    are ``float32``, token blocks (a :class:`~skmm.TextSequencer`, or any
+    transformer or pipeline ending in one that has ``vocabulary_size_``) are
+    ``int32``. Nothing is ever stacked through float64.
+
+    All ``ColumnTransformer`` parameters are accepted with the same meaning,
+    and nested parameters stay tunable (``text__sequence_length``).
+
+    Attributes
+    ----------
+    input_specs_ : dict of str -> InputSpec
+        Per input: kind, per-sample shape, dtype, vocabulary size, columns.
+        This is what a model builder receives to size its layers.
+    feature_names_in_ : ndarray of str
+        Columns seen in fit (when X is a DataFrame).
+
+    See Also
+    --------
+    InputRouter.from_columns : the common case in one call.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skmm import InputRouter, TextSequencer
+    >>> X = pd.DataFrame({"age": [20, 30, 40], "income": [1.0, 2.0, 3.0],
+    ...                   "review": ["good", "bad product", None]})
+    >>> router = InputRouter([("numeric", StandardScaler(), ["age", "income"]),
+    ...                       ("text", TextSequencer(sequence_length=3), "review")])
+    >>> arrays = router.fit_transform(X)
+    >>> {name: (a.shape, a.dtype.name) for name, a in arrays.items()}
+    {'numeric': ((3, 2), 'float32'), 'text': ((3, 3), 'int32')}
+    >>> router.input_specs_["text"].vocabulary_size
+    5
+    """
+
+    @classmethod
+    def from_columns(
+        cls,
+        numeric=(),
+        text=(),
+        *,
+        numeric_name="numeric",
+        scale=True,
+        max_tokens=20000,
+        sequence_length=None,
+        ngrams=None,
+    ):
+        """Build the common router: one numeric input, one token input per text column.
+
+        Parameters
+        ----------
+        numeric : list of str
+            Numeric columns, standardised together into one input.
+        text : list of str
+            Free-text columns; each gets its own :class:`~skmm.TextSequencer`
+            and an input named after the column (characters Keras does not
+            accept in names become ``_``).
+        numeric_name : str, default="numeric"
+            Name of the numeric input.
+        scale : bool, default=True
+            Standardise numeric columns (``StandardScaler``); False passes
+            them through.
+        max_tokens, sequence_length, ngrams
+            Passed to every ``TextSequencer``.
+
+        Returns
+        -------
+        InputRouter
+
+        Examples
+        --------
+        >>> from skmm import InputRouter
+        >>> router = InputRouter.from_columns(numeric=["age", "income"], text=["review"])
+        >>> [name for name, _, _ in router.transformers]
+        ['numeric', 'review']
+        """
+        numeric = [numeric] if isinstance(numeric, str) else list(numeric)
+        text = [text] if isinstance(text, str) else list(text)
+        transformers = []
+        if numeric:
+            transformers.append(
+                (numeric_name, StandardScaler() if scale else "passthrough", numeric)
+            )
+        for column in text:
+            name = re.sub(r"[^0-9A-Za-z_.-]", "_", str(column)) or "text"
+            if name == numeric_name or name in {t[0] for t in transformers}:
+                name = f"{name}_text"
+            seq = TextSequencer(
+                max_tokens=max_tokens, sequence_length=sequence_length, ngrams=ngrams
+            )
+            transformers.append((name, seq, column))
+        if not transformers:
+            raise ValueError("InputRouter.from_columns needs at least one numeric or text column.")
+        return cls(transformers)
+
+    # -- column checks ------------------------------------------------------
+    def _check_columns(self, X, when):
+        if not isinstance(X, pd.DataFrame):
+            return
+        if X.columns.has_duplicates:
+            dups = sorted({str(c) for c in X.columns[X.columns.duplicated()]})
+            raise ValueError(
+                f"InputRouter: X has duplicate column names {dups}; names must be unique."
+            )
+        present = set(X.columns)
+        missing: dict[str, list[str]] = {}
+        for name, _, columns in self.transformers:
+            for col in _column_labels(columns):
+                if col not in present:
+                    missing.setdefault(col, []).append(name)
+        if missing:
+            detail = ", ".join(
+                f"{col!r} (input {', '.join(map(repr, names))}){_suggest(col, X.columns)}"
+                for col, names in missing.items()
+            )
+            raise ValueError(
+                f"InputRouter: X at {when} time is missing {len(missing)} column(s): {detail}. "
+                f"X has columns {list(map(str, X.columns))}."
+            )
+
+    def fit(self, X, y=None, **params):
+        """Fit every transformer on its columns; see ``ColumnTransformer.fit``."""
+        self.fit_transform(X, y, **params)
+        return self
+
+    def fit_transform(self, X, y=None, **params):
+        """Fit, then return ``{input_name: ndarray}`` for X."""
+        self._check_columns(X, "fit")
+        try:
+            arrays = super().fit_transform(X, y, **params)
+        except (TypeError, ValueError) as exc:
+            self._explain_non_numeric(X, exc, fitted=False)
+            raise
+        self.input_specs_ = {
+            name: InputSpec(
+                name=name,
+                kind="numeric" if vocab is None else "tokens",
+                shape=tuple(arrays[name].shape[1:]),
+                dtype=arrays[name].dtype.name,
+                vocabulary_size=None if vocab is None else int(vocab),
+                columns=tuple(map(str, _column_labels(columns))),
+            )
+            for name, vocab, columns in self._blocks()
+        }
+        return arrays
+
+    def transform(self, X, **params):
+        """Return ``{input_name: ndarray}`` for X (columns matched by name)."""
+        check_is_fitted(self)
+        self._check_columns(X, "transform")
+        try:
+            return super().transform(X, **params)
+        except (TypeError, ValueError) as exc:
+            self._explain_non_numeric(X, exc, fitted=True)
+            raise
+
+    def _explain_non_numeric(self, X, exc, fitted):
+        """Re-raise a numeric transformer's error naming the input and the bad columns."""
+        if not isinstance(X, pd.DataFrame) or str(exc).startswith("InputRouter"):
+            return
+        entries = self.transformers_ if fitted else self.transformers
+        for name, trans, columns in entries:
+            final = _final_step(trans)
+            if isinstance(final, str) or _vocabulary_size(trans) is not None:
+                continue  # passthrough/drop, or a token transformer
+            if get_tags(final).input_tags.string:
+                continue  # takes strings (e.g. OneHotEncoder): the error is its own
+            labels = [c for c in _column_labels(columns) if c in X.columns]
+            numeric = [c for c in labels if pd.api.types.is_numeric_dtype(X[c])
+                       or pd.api.types.is_bool_dtype(X[c])]
+            not_numbers = [c for c in labels if c not in numeric]
+            if not_numbers:
+                raise ValueError(
+                    f"InputRouter: numeric input {name!r} has values that are not numbers in "
+                    f"column(s) {not_numbers} ({exc}). Route text columns through a "
+                    "TextSequencer, or encode categories before this input."
+                ) from exc
+            non_finite = [
+                c for c in numeric
+                if not np.isfinite(X[c].to_numpy(dtype=np.float64, na_value=np.nan)).all()
+            ]
+            if non_finite:
+                self._raise_non_finite(name, f"column(s) {non_finite}")
+
+    @staticmethod
+    def _raise_non_finite(name, where):
+        raise ValueError(
+            f"InputRouter: numeric input {name!r} has NaN or infinite values in {where}. "
+            "Impute them (e.g. a Pipeline with SimpleImputer for this input) or drop "
+            "those rows."
+        )
+
+    def set_output(self, *, transform=None):
+        """Output containers are fixed: always a dict of numpy arrays.
+
+        ``transform`` may only be None or "default"; sub-transformers are
+        left as they are.
+        """
+        if transform not in (None, "default"):
+            raise ValueError(
+                "InputRouter always returns a dict {input_name: ndarray}; "
+                f"set_output(transform={transform!r}) is not supported."
+            )
+        return self
+
+    # -- the one override that changes the output ---------------------------
+    def _blocks(self):
+        """(input name, vocabulary size or None, columns) per fitted, non-empty block."""
+        for name, trans, columns, _ in self._iter(
+            fitted=True, column_as_labels=False, skip_drop=True, skip_empty_columns=True
+        ):
+            yield name, _vocabulary_size(trans), columns
+
+    def _hstack(self, Xs, *, n_samples):
+        out: dict[str, np.ndarray] = {}
+        for (name, vocab, columns), block in zip(self._blocks(), Xs, strict=True):
+            if sparse.issparse(block):
+                block = block.toarray()
+            if vocab is not None:
+                array = np.asarray(block)
+                if not np.issubdtype(array.dtype, np.integer):
+                    raise TypeError(
+                        f"InputRouter: token input {name!r} produced {array.dtype} values; "
+                        "token transformers must return integer ids."
+                    )
+                array = array.astype(np.int32, copy=False)
+            else:
+                array = self._as_float32(name, block, columns)
+            out[name] = np.ascontiguousarray(array)
+        return out
+
+    @staticmethod
+    def _as_float32(name, block, columns):
+        labels = _column_labels(columns)
+        try:
+            array = np.asarray(block, dtype=np.float32)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"InputRouter: numeric input {name!r} (columns {labels}) has values that "
+                f"are not numbers ({exc}). Route text columns through a TextSequencer, or "
+                "encode categories before this input."
+            ) from None
+        finite = np.isfinite(array)
+        if not finite.all():
+            bad = np.where(~finite.all(axis=0))[0]
+            if len(labels) == array.shape[1]:
+                where = f"column(s) {[labels[i] for i in bad]}"
+            else:
+                where = f"output column(s) {bad.tolist()} (built from {labels})"
+            InputRouter._raise_non_finite(name, where)
+        return array

@@ -1,0 +1,617 @@
+"""TargetSplitter: y -> ``{head_name: encoded ndarray}`` and back.
+
+One *head* is one Keras output. A head is usually one target column; a
+multilabel or multi-output regression head spans several columns. Each head
+has a *kind* (scikit-learn's ``type_of_target`` names) that fixes its
+encoding here and its activation and loss in the model.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["TargetSplitter", "HeadSpec", "CLASSIFICATION_KINDS", "REGRESSION_KINDS"]
+
+CLASSIFICATION_KINDS = ("binary", "multiclass", "multilabel-indicator")
+REGRESSION_KINDS = ("continuous", "continuous-multioutput")
+KINDS = CLASSIFICATION_KINDS + REGRESSION_KINDS
+_TASKS = (None, "classification", "regression")
+
+# A numeric head that type_of_target calls multiclass but that has more
+# distinct values than this is a count or a measurement, not a label.
+_MAX_AUTO_CLASSES = 30
+
+
+@dataclass
+class HeadSpec:
+    """What a model builder needs to know about one output head.
+
+    Attributes
+    ----------
+    name : str
+        Head (and Keras output) name.
+    kind : str
+        One of ``binary``, ``multiclass``, ``multilabel-indicator``,
+        ``continuous``, ``continuous-multioutput``.
+    n_outputs : int
+        Units of the output layer: 1 for binary and continuous, the number
+        of classes for multiclass, of labels for multilabel, of columns for
+        continuous-multioutput.
+    classes : ndarray or None
+        Sorted class labels (multiclass/binary) or label names (multilabel).
+    columns : list
+        The y columns (or dict key / Series name) this head is built from.
+    mean, scale : ndarray or None
+        Standardisation of a regression head (None when not standardised).
+    """
+
+    name: str
+    kind: str
+    n_outputs: int
+    classes: np.ndarray | None = None
+    columns: list = field(default_factory=list)
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+    dtypes: list = field(default_factory=list)
+
+    @property
+    def is_classification(self) -> bool:
+        return self.kind in CLASSIFICATION_KINDS
+
+
+def _is_missing(values: np.ndarray) -> np.ndarray:
+    """Per-row mask of missing labels (NaN, None, pd.NA, NaT) in a 1-D or 2-D object array."""
+    miss = pd.isna(values)
+    return miss.any(axis=1) if miss.ndim == 2 else miss
+
+
+def _class_dtype_kind(dtypes) -> bool:
+    """True when a column's dtype means labels (bool, strings, categories)."""
+    for dt in dtypes:
+        if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt):
+            return True
+        if pd.api.types.is_object_dtype(dt) or pd.api.types.is_string_dtype(dt):
+            return True
+    return False
+
+
+class TargetSplitter(TransformerMixin, BaseEstimator):
+    """Split a target table into per-head encoded arrays, and put it back together.
+
+    Parameters
+    ----------
+    heads : dict of str -> column or list of columns, default=None
+        How DataFrame columns group into heads, e.g.
+        ``{"tags": ["tag_a", "tag_b"], "price": "price"}`` for one multilabel
+        head and one regression head. None makes one head per column.
+        Columns not named by any head are an error.
+    kinds : str or dict of str -> str, default=None
+        Override the detected kind per head (or for all heads with a str).
+        Detection uses :func:`sklearn.utils.multiclass.type_of_target`, with
+        two rules for numbers unless ``task="classification"``: a float
+        column is continuous unless it holds only two values (so 0.0/1.0
+        stays binary), and an integer column with more than 30 distinct
+        values (a count) is continuous. Strings, bools and categories are
+        always labels.
+    task : {None, "classification", "regression"}, default=None
+        Restrict every head to classification or regression kinds (what
+        ``FunctionalClassifier`` / ``FunctionalRegressor`` use).
+    standardize : bool, default=True
+        Standardise regression heads to zero mean and unit variance
+        (undone by :meth:`inverse_transform`). Keeps heads of different
+        scales balanced in one loss.
+    missing : {"mask", "error"}, default="mask"
+        What a missing label (NaN, None, pd.NA) in a head means. "mask":
+        the encoded value is a placeholder and :meth:`observed` reports the
+        sample as unlabelled for that head (the estimators give it zero
+        weight there). "error": raise.
+
+    Attributes
+    ----------
+    heads_ : dict of str -> HeadSpec
+        Kind, width, classes and scaling of each head, in output order.
+    classes_ : dict of str -> ndarray
+        Class labels per classification head.
+    container_ : str
+        ``"frame"``, ``"dict"``, ``"series"``, ``"array"`` (1-D) or ``"matrix"``
+        (2-D array): how y came in, and what :meth:`inverse_transform` returns.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skmm import TargetSplitter
+    >>> y = pd.DataFrame({"label": ["spam", "ham", "spam"], "price": [1.0, 2.0, 3.0]})
+    >>> splitter = TargetSplitter(standardize=False)
+    >>> encoded = splitter.fit_transform(y)
+    >>> encoded["label"].ravel().tolist(), encoded["price"].ravel().tolist()
+    ([1.0, 0.0, 1.0], [1.0, 2.0, 3.0])
+    >>> {name: head.kind for name, head in splitter.heads_.items()}
+    {'label': 'binary', 'price': 'continuous'}
+    >>> splitter.inverse_transform(encoded).equals(y)
+    True
+    """
+
+    def __init__(self, heads=None, kinds=None, task=None, standardize=True, missing="mask"):
+        self.heads = heads
+        self.kinds = kinds
+        self.task = task
+        self.standardize = standardize
+        self.missing = missing
+
+    # -- containers -------------------------------------------------------
+    def _columns_of(self, y):
+        """Normalise y to ``[(head_name, [labels], 2-D values, [dtypes])]`` and a container."""
+        if isinstance(y, pd.DataFrame):
+            if y.columns.has_duplicates:
+                dups = sorted({str(c) for c in y.columns[y.columns.duplicated()]})
+                raise ValueError(f"y has duplicate column names {dups}; names must be unique.")
+            groups = self._groups(list(y.columns))
+            return "frame", [
+                (name, cols, y[cols].to_numpy(dtype=object), list(y[cols].dtypes))
+                for name, cols in groups
+            ]
+        if isinstance(y, dict):
+            if not y:
+                raise ValueError("y is an empty dict; give at least one head.")
+            out = []
+            for key, value in y.items():
+                if isinstance(value, pd.DataFrame):
+                    out.append((str(key), [key], value.to_numpy(dtype=object), list(value.dtypes)))
+                    continue
+                dtype = value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype
+                arr = np.asarray(value, dtype=object)
+                if arr.ndim == 1:
+                    arr = arr[:, None]
+                out.append((str(key), [key], arr, [dtype]))
+            return "dict", out
+        if isinstance(y, pd.Series):
+            name = "y" if y.name is None else str(y.name)
+            return "series", [(name, [y.name], y.to_numpy(dtype=object)[:, None], [y.dtype])]
+        dtype = getattr(y, "dtype", None)
+        arr = np.asarray(y)
+        dtype = arr.dtype if dtype is None else dtype
+        if arr.ndim == 1:
+            return "array", [("y", [None], arr.astype(object)[:, None], [dtype])]
+        container = "matrix"
+        if arr.ndim != 2 or arr.shape[1] == 0:
+            raise ValueError(f"y must be 1-D or 2-D; got an array of shape {arr.shape}.")
+        if arr.shape[1] == 1:
+            return container, [("y", [0], arr.astype(object), [dtype])]
+        whole = self._safe_type_of_target(arr, "y")
+        if whole in ("multilabel-indicator", "continuous-multioutput"):
+            cols = list(range(arr.shape[1]))
+            return container, [("y", cols, arr.astype(object), [dtype] * len(cols))]
+        return container, [
+            (f"y_{j}", [j], arr[:, [j]].astype(object), [dtype]) for j in range(arr.shape[1])
+        ]
+
+    def _groups(self, columns):
+        if self.heads is None:
+            return [(str(c), [c]) for c in columns]
+        if not isinstance(self.heads, dict):
+            raise ValueError(
+                "TargetSplitter parameter 'heads' must be a dict {head_name: column or "
+                f"[columns]}} or None; got {type(self.heads).__name__}."
+            )
+        groups, used = [], set()
+        for name, cols in self.heads.items():
+            cols = [cols] if not isinstance(cols, (list, tuple)) else list(cols)
+            for c in cols:
+                if c not in columns:
+                    close = difflib.get_close_matches(str(c), list(map(str, columns)), n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(
+                        f"TargetSplitter: head {name!r} names column {c!r}, which y does not "
+                        f"have{hint}. y has columns {list(columns)}."
+                    )
+                if c in used:
+                    raise ValueError(f"TargetSplitter: column {c!r} is in more than one head.")
+                used.add(c)
+            groups.append((str(name), cols))
+        left = [c for c in columns if c not in used]
+        if left:
+            raise ValueError(
+                f"TargetSplitter: y columns {left} belong to no head in 'heads'; add them to a "
+                "head or drop them from y."
+            )
+        return groups
+
+    # -- kinds ------------------------------------------------------------
+    @staticmethod
+    def _safe_type_of_target(values, name):
+        try:
+            return type_of_target(values, input_name=name)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"TargetSplitter: cannot tell what kind of target head {name!r} is ({exc}). "
+                "Labels of one head must share one type."
+            ) from None
+
+    def _kind_override(self, name):
+        if self.kinds is None:
+            return None
+        kind = self.kinds if isinstance(self.kinds, str) else self.kinds.get(name)
+        if kind is not None and kind not in KINDS:
+            raise ValueError(
+                f"TargetSplitter: kind {kind!r} for head {name!r} is not one of {list(KINDS)}."
+            )
+        return kind
+
+    def _detect(self, name, values, dtypes):
+        kind = self._kind_override(name)
+        if kind is None:
+            if values.shape[1] == 1 and _class_dtype_kind(dtypes):
+                # labels (strings, bools, categories): binary or multiclass by count;
+                # a single class is reported by _fit_head
+                kind = "multiclass" if len(pd.unique(values[:, 0])) > 2 else "binary"
+            elif values.shape[1] == 1:
+                col = values[:, 0].astype(np.float64)
+                kind = self._safe_type_of_target(col, name)
+                if (
+                    kind == "multiclass"
+                    and self.task != "classification"
+                    and pd.api.types.is_float_dtype(dtypes[0])
+                ):
+                    kind = "continuous"  # whole-valued floats (1.0, 2.0, 3.0) are measurements
+                if (
+                    kind == "multiclass"
+                    and self.task != "classification"
+                    and len(np.unique(col)) > _MAX_AUTO_CLASSES
+                ):
+                    kind = "continuous"
+            else:
+                if _class_dtype_kind(dtypes):
+                    raise ValueError(
+                        f"TargetSplitter: head {name!r} spans several columns of labels; a "
+                        "multi-column head must be a 0/1 indicator matrix (multilabel) or "
+                        "numbers (multi-output regression). Give each label column its own head."
+                    )
+                kind = self._safe_type_of_target(values.astype(np.float64), name)
+                if kind == "multiclass-multioutput" and self.task != "classification":
+                    kind = "continuous-multioutput"
+        if kind == "continuous" and values.shape[1] > 1:
+            kind = "continuous-multioutput"
+        if kind not in KINDS:
+            raise ValueError(
+                f"TargetSplitter: head {name!r} is {kind!r}, which skmm does not support; "
+                f"supported kinds are {list(KINDS)}."
+            )
+        if self.task == "classification" and kind not in CLASSIFICATION_KINDS:
+            if kind == "continuous" and values.shape[1] == 1:
+                raise ValueError(
+                    f"TargetSplitter: head {name!r} holds continuous values but the task is "
+                    "classification; use FunctionalRegressor or FunctionalEstimator."
+                )
+            raise ValueError(
+                f"TargetSplitter: head {name!r} is {kind!r}, not a classification target."
+            )
+        if self.task == "regression" and kind not in REGRESSION_KINDS:
+            kind = "continuous" if values.shape[1] == 1 else "continuous-multioutput"
+        return kind
+
+    # -- fit / transform ----------------------------------------------------
+    def _check_params(self):
+        if self.task not in _TASKS:
+            raise ValueError(
+                f"TargetSplitter parameter 'task' must be one of {list(_TASKS)}; got {self.task!r}."
+            )
+        if self.missing not in ("mask", "error"):
+            raise ValueError(
+                "TargetSplitter parameter 'missing' must be 'mask' or 'error'; "
+                f"got {self.missing!r}."
+            )
+
+    def fit(self, y, X=None):
+        """Learn heads, kinds, classes and scaling from y.
+
+        Parameters
+        ----------
+        y : DataFrame, dict of arrays, Series or ndarray
+        X : ignored
+
+        Returns
+        -------
+        self : TargetSplitter
+        """
+        self._check_params()
+        container, columns = self._columns_of(y)
+        heads = {}
+        for name, cols, values, dtypes in columns:
+            if name in heads:
+                raise ValueError(f"TargetSplitter: two heads are named {name!r}.")
+            observed = ~_is_missing(values)
+            if not observed.any():
+                raise ValueError(
+                    f"TargetSplitter: head {name!r} has no labels at all (every value is "
+                    "missing); drop it from y."
+                )
+            self._check_missing(name, observed)
+            vals = values[observed]
+            kind = self._detect(name, vals, dtypes)
+            heads[name] = self._fit_head(name, kind, cols, vals, dtypes)
+        self.heads_ = heads
+        self.classes_ = {n: h.classes for n, h in heads.items() if h.is_classification}
+        self.container_ = container
+        return self
+
+    def _check_missing(self, name, observed):
+        if self.missing == "error" and not observed.all():
+            raise ValueError(
+                f"TargetSplitter: head {name!r} has {int((~observed).sum())} missing label(s) "
+                "and missing='error'."
+            )
+
+    def _fit_head(self, name, kind, cols, vals, dtypes):
+        head = HeadSpec(name=name, kind=kind, n_outputs=1, columns=list(cols), dtypes=list(dtypes))
+        if kind in ("binary", "multiclass"):
+            col = vals[:, 0]
+            if not _class_dtype_kind(dtypes):
+                col = col.astype(np.float64)
+                if np.all(col == np.round(col)) and pd.api.types.is_integer_dtype(dtypes[0]):
+                    col = col.astype(dtypes[0])
+            try:
+                classes = np.unique(col)
+            except TypeError:
+                types = sorted({type(v).__name__ for v in col})
+                raise ValueError(
+                    f"TargetSplitter: head {name!r} mixes label types {types}; use one type."
+                ) from None
+            if len(classes) < 2:
+                raise ValueError(
+                    f"TargetSplitter: head {name!r} has a single class {classes.tolist()}; a "
+                    "classification head needs at least two classes in the training data."
+                )
+            head.classes = classes
+            head.kind = "binary" if len(classes) == 2 else "multiclass"
+            head.n_outputs = 1 if head.kind == "binary" else len(classes)
+        elif kind == "multilabel-indicator":
+            head.classes = np.asarray(cols if cols[0] is not None else range(vals.shape[1]),
+                                      dtype=object)
+            head.n_outputs = vals.shape[1]
+        else:
+            numbers = vals.astype(np.float64)
+            head.n_outputs = numbers.shape[1]
+            if self.standardize:
+                head.mean = numbers.mean(axis=0)
+                scale = numbers.std(axis=0)
+                head.scale = np.where(scale > 0, scale, 1.0)
+        return head
+
+    def transform(self, y):
+        """Encode y into ``{head: ndarray}``.
+
+        Binary heads are float32 ``(n, 1)`` of 0/1, multiclass heads int32
+        ``(n,)`` of class indices, multilabel heads float32 ``(n, k)``,
+        regression heads float32 ``(n, k)`` (standardised if asked).
+        Missing labels become placeholders (0); see :meth:`observed`.
+
+        Parameters
+        ----------
+        y : same container and columns as in fit
+
+        Returns
+        -------
+        dict of str -> ndarray
+        """
+        check_is_fitted(self, "heads_")
+        return {name: enc for name, (enc, _) in self._encode_all(y).items()}
+
+    def observed(self, y):
+        """Which samples carry a label, per head.
+
+        Parameters
+        ----------
+        y : same container and columns as in fit
+
+        Returns
+        -------
+        dict of str -> bool ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "heads_")
+        return {name: obs for name, (_, obs) in self._encode_all(y).items()}
+
+    def transform_with_mask(self, y):
+        """:meth:`transform` and :meth:`observed` in one pass.
+
+        Returns
+        -------
+        encoded : dict of str -> ndarray
+        observed : dict of str -> bool ndarray
+        """
+        check_is_fitted(self, "heads_")
+        both = self._encode_all(y)
+        return {n: e for n, (e, _) in both.items()}, {n: o for n, (_, o) in both.items()}
+
+    def _encode_all(self, y):
+        _, columns = self._columns_of(y)
+        got = {name: (values, dtypes) for name, _, values, dtypes in columns}
+        if set(got) != set(self.heads_):
+            missing = [h for h in self.heads_ if h not in got]
+            extra = [h for h in got if h not in self.heads_]
+            raise ValueError(
+                f"TargetSplitter: y has heads {list(got)} but was fitted with "
+                f"{list(self.heads_)} (missing {missing}, unexpected {extra})."
+            )
+        return {name: self._encode(head, got[name][0]) for name, head in self.heads_.items()}
+
+    def _encode(self, head, values):
+        observed = ~_is_missing(values)
+        self._check_missing(head.name, observed)
+        n = values.shape[0]
+        vals = values[observed]
+        if head.kind in ("binary", "multiclass"):
+            col = vals[:, 0]
+            if head.classes.dtype != object:
+                try:
+                    col = col.astype(head.classes.dtype)
+                except (TypeError, ValueError):
+                    pass
+            try:
+                idx = np.searchsorted(head.classes, col)
+                idx = np.clip(idx, 0, len(head.classes) - 1)
+                unknown = np.asarray(head.classes[idx] != col, dtype=bool)
+            except TypeError:  # labels of another type than the classes
+                idx = np.zeros(len(col), dtype=np.intp)
+                unknown = np.array([not any(c == k for k in head.classes) for c in col])
+            if np.any(unknown):
+                labels = pd.unique(np.asarray(col[unknown], dtype=object)).tolist()
+                raise ValueError(
+                    f"TargetSplitter: head {head.name!r} has labels {labels[:10]} not seen in "
+                    f"fit; known classes are {head.classes.tolist()}."
+                )
+            if head.kind == "binary":
+                out = np.zeros((n, 1), dtype=np.float32)
+                out[observed, 0] = idx
+            else:
+                out = np.zeros(n, dtype=np.int32)
+                out[observed] = idx
+            return out, observed
+        out = np.zeros((n, head.n_outputs), dtype=np.float32)
+        try:
+            numbers = vals.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"TargetSplitter: head {head.name!r} ({head.kind}) must hold numbers."
+            ) from None
+        if head.kind == "multilabel-indicator":
+            if not np.isin(numbers, (0, 1)).all():
+                raise ValueError(
+                    f"TargetSplitter: multilabel head {head.name!r} must hold only 0 and 1."
+                )
+        elif head.mean is not None:
+            numbers = (numbers - head.mean) / head.scale
+        out[observed] = numbers
+        return out, observed
+
+    # -- back to the user's container ---------------------------------------
+    def decode(self, raw):
+        """Turn per-head model outputs (or encodings) into per-head label arrays.
+
+        Parameters
+        ----------
+        raw : dict of str -> ndarray
+            Probabilities (binary ``(n, 1)``, multiclass ``(n, k)``,
+            multilabel ``(n, k)``), class indices, or regression values.
+
+        Returns
+        -------
+        dict of str -> ndarray
+            Labels (1-D for single-column heads, 2-D otherwise).
+        """
+        check_is_fitted(self, "heads_")
+        self._check_heads(raw)
+        out = {}
+        for name, head in self.heads_.items():
+            r = np.asarray(raw[name])
+            if head.kind == "binary":
+                out[name] = head.classes[(r.reshape(len(r), -1)[:, -1] > 0.5).astype(np.intp)]
+            elif head.kind == "multiclass":
+                idx = r.argmax(axis=1) if r.ndim == 2 and r.shape[1] > 1 else r.reshape(-1)
+                out[name] = head.classes[idx.astype(np.intp)]
+            elif head.kind == "multilabel-indicator":
+                out[name] = (r > 0.5).astype(np.int64)
+            else:
+                values = r.reshape(len(r), head.n_outputs).astype(np.float64)
+                if head.mean is not None:
+                    values = values * head.scale + head.mean
+                out[name] = values[:, 0] if head.kind == "continuous" else values
+        return out
+
+    def probabilities(self, raw):
+        """Per-class probabilities of every classification head.
+
+        Parameters
+        ----------
+        raw : dict of str -> ndarray
+            Model outputs.
+
+        Returns
+        -------
+        dict of str -> ndarray
+            Binary heads ``(n, 2)`` (columns in ``classes_`` order, as in
+            scikit-learn), multiclass ``(n, k)``, multilabel ``(n, k)``.
+        """
+        check_is_fitted(self, "heads_")
+        out = {}
+        for name, head in self.heads_.items():
+            if not head.is_classification:
+                continue
+            r = np.asarray(raw[name], dtype=np.float64)
+            if head.kind == "binary":
+                p = r.reshape(len(r), -1)[:, -1]
+                out[name] = np.column_stack([1.0 - p, p])
+            else:
+                out[name] = r.reshape(len(r), -1)
+        return out
+
+    def _check_heads(self, raw):
+        missing = [h for h in self.heads_ if h not in raw]
+        if missing:
+            raise ValueError(
+                f"TargetSplitter: outputs for heads {missing} are missing; got {list(raw)}."
+            )
+
+    def inverse_transform(self, raw, index=None):
+        """Rebuild y's container (DataFrame, dict, Series or array) from per-head arrays.
+
+        Parameters
+        ----------
+        raw : dict of str -> ndarray
+            Encoded arrays from :meth:`transform` or model outputs.
+        index : pandas Index, optional
+            Index for a DataFrame or Series result (default: a RangeIndex).
+
+        Returns
+        -------
+        Same kind of container as the y seen in fit, with the same column
+        names, label values and dtypes.
+        """
+        decoded = self.decode(raw)
+        container = self.container_
+        if container == "dict":
+            return {head.columns[0]: self._restore(decoded[n], head)
+                    for n, head in self.heads_.items()}
+        if container == "series":
+            (name, head), = self.heads_.items()
+            return pd.Series(self._restore(decoded[name], head), index=index, name=head.columns[0])
+        if container == "frame":
+            parts = {}
+            for name, head in self.heads_.items():
+                values = decoded[name]
+                if values.ndim == 1:
+                    values = values[:, None]
+                for j, col in enumerate(head.columns):
+                    parts[col] = pd.Series(
+                        self._restore(values[:, j], head, head.dtypes[j]), index=index
+                    )
+            frame = pd.DataFrame(parts, index=index)
+            return frame
+        if container == "array":
+            (name, head), = self.heads_.items()
+            return self._restore(decoded[name], head)
+        columns = [self._restore(decoded[n], h) for n, h in self.heads_.items()]
+        return np.column_stack(columns)
+
+    @staticmethod
+    def _restore(values, head, dtype=None):
+        """Give decoded values the label dtype y had (regression stays float)."""
+        dtype = head.dtypes[0] if dtype is None and head.dtypes else dtype
+        if dtype is None:
+            return values
+        if head.kind in REGRESSION_KINDS:
+            return values.astype(dtype if pd.api.types.is_float_dtype(dtype) else np.float64)
+        try:
+            if isinstance(dtype, pd.CategoricalDtype) or isinstance(
+                dtype, pd.api.extensions.ExtensionDtype
+            ):
+                return pd.array(values, dtype=dtype)
+            return np.asarray(values).astype(dtype)
+        except (TypeError, ValueError):
+            return values

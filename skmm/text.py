@@ -1,0 +1,386 @@
+"""TextSequencer: one free-text column -> a padded int32 matrix of token ids.
+
+Text handling lives here, on the scikit-learn side, in plain Python and numpy,
+so it works with every Keras backend and inside ``ColumnTransformer``.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["TextSequencer", "PADDING_ID", "OOV_ID"]
+
+PADDING_ID = 0
+OOV_ID = 1
+_RESERVED = 2
+
+_STANDARDIZERS = ("lower_and_strip_punctuation", "lower")
+_SPLITTERS = ("whitespace",)
+_SIDES = ("post", "pre")
+
+# When ``sequence_length`` is None the length is learned in fit: long enough
+# for this share of the training documents (the rest are truncated).
+_LENGTH_QUANTILE = 0.95
+
+
+@functools.cache
+def _punctuation_table() -> dict[int, None]:
+    """``str.translate`` table deleting every Unicode punctuation character.
+
+    That is every code point in a ``P*`` category plus ASCII's symbols from
+    ``string.punctuation`` (``$+<=>^`|~``), the same set Keras'
+    ``TextVectorization`` strips for ASCII text, extended to Unicode quotes,
+    dashes and ellipses. Emoji and other symbols are kept as tokens.
+    """
+    table = {ord(c): None for c in "$+<=>^`|~"}
+    # No code point at or above U+20000 is punctuation (tests/test_text.py
+    # checks this against the running Python's Unicode database); scanning
+    # less keeps the first call under 0.1 s.
+    for cp in range(0x20000):
+        if unicodedata.category(chr(cp)).startswith("P"):
+            table[cp] = None
+    return table
+
+
+def _standardizer(standardize) -> Callable[[str], str] | None:
+    if standardize is None:
+        return None
+    if callable(standardize):
+        return standardize
+    if standardize == "lower":
+        return str.lower
+    if standardize == "lower_and_strip_punctuation":
+        table = _punctuation_table()
+        return lambda s: s.lower().translate(table)
+    raise ValueError(
+        f"TextSequencer parameter 'standardize' must be one of {list(_STANDARDIZERS)}, "
+        f"None or a callable; got {standardize!r}."
+    )
+
+
+def _splitter(split) -> Callable[[str], list[str]]:
+    if split is None or split == "whitespace":
+        return str.split
+    if callable(split):
+        return split
+    raise ValueError(
+        f"TextSequencer parameter 'split' must be 'whitespace' or a callable; got {split!r}."
+    )
+
+
+def _ngram_sizes(ngrams) -> tuple[int, ...]:
+    """Keras' convention: an int n means all sizes 1..n, a tuple means exactly those."""
+    if ngrams is None:
+        return (1,)
+    if isinstance(ngrams, (int, np.integer)) and not isinstance(ngrams, bool):
+        if ngrams < 1:
+            raise ValueError(f"TextSequencer parameter 'ngrams' must be >= 1; got {ngrams}.")
+        return tuple(range(1, int(ngrams) + 1))
+    if isinstance(ngrams, Sequence) and ngrams and all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in ngrams
+    ):
+        return tuple(sorted({int(n) for n in ngrams}))
+    raise ValueError(
+        "TextSequencer parameter 'ngrams' must be None, a positive int or a sequence of "
+        f"positive ints; got {ngrams!r}."
+    )
+
+
+def _with_ngrams(tokens: list[str], sizes: tuple[int, ...]) -> list[str]:
+    if sizes == (1,):
+        return tokens
+    out: list[str] = []
+    for n in sizes:
+        if n == 1:
+            out.extend(tokens)
+        else:
+            out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+def _as_documents(X, owner: str = "TextSequencer") -> tuple[list[str], str | None]:
+    """Return (documents, column name) from any accepted container.
+
+    Missing values (NaN, None, pd.NA, NaT) and empty strings become ``""``;
+    other non-string values are converted with ``str``.
+    """
+    name = None
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"{owner} takes exactly one text column, got {X.shape[1]} columns "
+                f"{list(X.columns)}. Give each text column its own {owner} "
+                "(for example one InputRouter entry per column)."
+            )
+        name = X.columns[0]
+        values = X.iloc[:, 0]
+    elif isinstance(X, pd.Series):
+        name = X.name
+        values = X
+    else:
+        if isinstance(X, str):
+            raise ValueError(
+                f"{owner} expects a column of documents (Series, list, 1-D array), "
+                "got a single string; wrap it in a list: [text]."
+            )
+        arr = np.asarray(X, dtype=object)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim != 1:
+            raise ValueError(
+                f"{owner} takes one text column: a 1-D array, list, Series or one-column "
+                f"DataFrame; got an array of shape {arr.shape}."
+            )
+        values = pd.Series(arr, dtype=object)
+    docs = values.to_numpy(dtype=object, na_value="")
+    docs = [d if type(d) is str else str(d) for d in docs]
+    return docs, (None if name is None else str(name))
+
+
+class TextSequencer(TransformerMixin, BaseEstimator):
+    """Turn one free-text column into a padded ``int32`` matrix of token ids.
+
+    The vocabulary is learned in :meth:`fit` only, most frequent token first
+    (ties broken alphabetically, so fits are deterministic). Id 0 is padding
+    and id 1 is the out-of-vocabulary token; real tokens start at 2.
+
+    Parameters
+    ----------
+    max_tokens : int or None, default=20000
+        Size cap of the vocabulary *including* the two reserved ids, so the
+        output ids are always ``< max_tokens``. None keeps every token.
+    min_frequency : int, default=1
+        Tokens seen fewer times than this in the training data are dropped
+        (they map to the out-of-vocabulary id).
+    sequence_length : int or None, default=None
+        Number of columns of the output. None learns it in fit: the length
+        that holds 95% of the training documents whole (at least 1); the
+        learned value is ``sequence_length_``.
+    standardize : {"lower_and_strip_punctuation", "lower"}, None or callable, \
+            default="lower_and_strip_punctuation"
+        Applied to each document before splitting. The default lower-cases
+        and deletes every Unicode punctuation character (as Keras'
+        ``TextVectorization`` does for ASCII), so "Don't!" becomes "dont".
+        A callable maps one string to one string.
+    split : "whitespace" or callable, default="whitespace"
+        How a standardised document becomes tokens. A callable maps one
+        string to a list of strings.
+    ngrams : int, sequence of int or None, default=None
+        As in Keras: an int ``n`` adds all n-grams of sizes ``1..n``, a tuple
+        gives exactly the sizes wanted. N-grams are joined with a space and
+        follow the unigrams of the document in the output.
+    padding : {"post", "pre"}, default="post"
+        Which side of a short document receives the padding zeros.
+    truncating : {"post", "pre"}, default="post"
+        Which end of a long document is cut off.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str -> int
+        Token to id, ids from 2 upwards.
+    vocabulary_size_ : int
+        ``len(vocabulary_) + 2``: what a Keras ``Embedding`` needs as
+        ``input_dim``.
+    sequence_length_ : int
+        Number of output columns.
+    feature_names_in_ : ndarray of str
+        The column name, when fitted on a named Series or DataFrame.
+    n_features_in_ : int
+        Always 1.
+
+    Examples
+    --------
+    >>> from skmm import TextSequencer
+    >>> seq = TextSequencer(sequence_length=4)
+    >>> seq.fit_transform(["the cat sat", "The dog!", None])
+    array([[2, 3, 5, 0],
+           [2, 4, 0, 0],
+           [0, 0, 0, 0]], dtype=int32)
+    >>> seq.vocabulary_size_
+    6
+    """
+
+    def __init__(
+        self,
+        max_tokens=20000,
+        min_frequency=1,
+        sequence_length=None,
+        standardize="lower_and_strip_punctuation",
+        split="whitespace",
+        ngrams=None,
+        padding="post",
+        truncating="post",
+    ):
+        self.max_tokens = max_tokens
+        self.min_frequency = min_frequency
+        self.sequence_length = sequence_length
+        self.standardize = standardize
+        self.split = split
+        self.ngrams = ngrams
+        self.padding = padding
+        self.truncating = truncating
+
+    # -- validation -------------------------------------------------------
+    def _check_params(self):
+        def positive_int(name, value, allow_none, minimum=1):
+            if value is None and allow_none:
+                return
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or (
+                value < minimum
+            ):
+                expected = f"an int >= {minimum}" + (" or None" if allow_none else "")
+                raise ValueError(
+                    f"TextSequencer parameter '{name}' must be {expected}; got {value!r}."
+                )
+
+        positive_int("max_tokens", self.max_tokens, True, minimum=_RESERVED)
+        positive_int("min_frequency", self.min_frequency, False)
+        positive_int("sequence_length", self.sequence_length, True)
+        for name in ("padding", "truncating"):
+            value = getattr(self, name)
+            if value not in _SIDES:
+                raise ValueError(
+                    f"TextSequencer parameter '{name}' must be 'post' or 'pre'; got {value!r}."
+                )
+        return _standardizer(self.standardize), _splitter(self.split), _ngram_sizes(self.ngrams)
+
+    def _tokenize_all(self, docs: Iterable[str], standardize, split, sizes):
+        if standardize is not None:
+            docs = map(standardize, docs)
+        if sizes == (1,):
+            return [split(d) for d in docs]
+        return [_with_ngrams(split(d), sizes) for d in docs]
+
+    # -- fitting ----------------------------------------------------------
+    def fit(self, X, y=None):
+        """Learn the vocabulary (and, if not given, the sequence length) from X.
+
+        Parameters
+        ----------
+        X : Series, one-column DataFrame, 1-D array or list of str
+            The training documents. Missing values count as empty documents.
+        y : ignored
+
+        Returns
+        -------
+        self : TextSequencer
+        """
+        standardize, split, sizes = self._check_params()
+        docs, name = _as_documents(X)
+        tokenized = self._tokenize_all(docs, standardize, split, sizes)
+        counts: Counter[str] = Counter()
+        for tokens in tokenized:
+            counts.update(tokens)
+        self.vocabulary_ = self._rank(counts)
+        self.vocabulary_size_ = len(self.vocabulary_) + _RESERVED
+        if self.sequence_length is None:
+            lengths = np.fromiter((len(t) for t in tokenized), dtype=np.int64, count=len(docs))
+            learned = int(np.ceil(np.quantile(lengths, _LENGTH_QUANTILE))) if len(docs) else 1
+            self.sequence_length_ = max(1, learned)
+        else:
+            self.sequence_length_ = int(self.sequence_length)
+        self.n_features_in_ = 1
+        if name is not None:
+            self.feature_names_in_ = np.array([name], dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return self
+
+    def _rank(self, counts: Counter) -> dict[str, int]:
+        items = [(t, c) for t, c in counts.items() if c >= self.min_frequency and t]
+        items.sort(key=lambda tc: (-tc[1], tc[0]))
+        if self.max_tokens is not None:
+            items = items[: self.max_tokens - _RESERVED]
+        return {token: i + _RESERVED for i, (token, _) in enumerate(items)}
+
+    # -- transforming -----------------------------------------------------
+    def transform(self, X):
+        """Map documents to a ``(n_samples, sequence_length_)`` int32 matrix.
+
+        Parameters
+        ----------
+        X : Series, one-column DataFrame, 1-D array or list of str
+
+        Returns
+        -------
+        ndarray of shape (n_samples, sequence_length_), dtype int32
+        """
+        check_is_fitted(self, "vocabulary_")
+        standardize, split, sizes = self._check_params()
+        docs, _ = _as_documents(X)
+        tokenized = self._tokenize_all(docs, standardize, split, sizes)
+        return self._encode(tokenized)
+
+    def _encode(self, tokenized: list[list[str]]) -> np.ndarray:
+        length = self.sequence_length_
+        get = self.vocabulary_.get
+        keep_head = self.truncating == "post"
+        flat: list[int] = []
+        lengths = np.empty(len(tokenized), dtype=np.int64)
+        for i, tokens in enumerate(tokenized):
+            if len(tokens) > length:
+                tokens = tokens[:length] if keep_head else tokens[-length:]
+            lengths[i] = len(tokens)
+            flat.extend([get(t, OOV_ID) for t in tokens])
+        out = np.zeros((len(tokenized), length), dtype=np.int32)
+        if flat:
+            rows = np.repeat(np.arange(len(tokenized)), lengths)
+            starts = np.cumsum(lengths) - lengths
+            cols = np.arange(len(flat)) - np.repeat(starts, lengths)
+            if self.padding == "pre":
+                cols += np.repeat(length - lengths, lengths)
+            out[rows, cols] = np.asarray(flat, dtype=np.int32)
+        return out
+
+    def inverse_transform(self, X):
+        """Map id matrices back to token lists (padding dropped, OOV as ``"[UNK]"``).
+
+        Parameters
+        ----------
+        X : array-like of int, shape (n_samples, sequence_length_)
+
+        Returns
+        -------
+        list of list of str
+        """
+        check_is_fitted(self, "vocabulary_")
+        lookup = ["", "[UNK]", *self.vocabulary_]
+        return [[lookup[i] for i in row if i != PADDING_ID] for row in np.asarray(X)]
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names: ``<column>_0 .. <column>_{L-1}``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None
+            The input column name; defaults to the fitted one, else "tokens".
+
+        Returns
+        -------
+        ndarray of str
+        """
+        check_is_fitted(self, "vocabulary_")
+        if input_features is not None and len(input_features):
+            prefix = str(input_features[0])
+        elif hasattr(self, "feature_names_in_"):
+            prefix = str(self.feature_names_in_[0])
+        else:
+            prefix = "tokens"
+        return np.asarray([f"{prefix}_{i}" for i in range(self.sequence_length_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.one_d_array = True
+        tags.input_tags.two_d_array = False
+        tags.input_tags.allow_nan = True
+        tags.requires_fit = True
+        return tags

@@ -1,0 +1,151 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skmm import InputRouter, InputSpec, TextSequencer
+
+
+@pytest.fixture
+def frame():
+    return pd.DataFrame(
+        {
+            "age": [20, 30, 40, 50],
+            "income": [1.0, 2.0, 3.0, 4.0],
+            "review": ["good", "bad product", None, "good good"],
+            "title": ["a", "b", "c", "d"],
+        }
+    )
+
+
+def make_router():
+    return InputRouter(
+        [
+            ("numeric", StandardScaler(), ["age", "income"]),
+            ("text", TextSequencer(sequence_length=3), "review"),
+        ]
+    )
+
+
+def test_returns_named_arrays_with_input_dtypes(frame):
+    router = make_router()
+    out = router.fit_transform(frame)
+    assert set(out) == {"numeric", "text"}
+    assert out["numeric"].dtype == np.float32 and out["numeric"].shape == (4, 2)
+    assert out["text"].dtype == np.int32 and out["text"].shape == (4, 3)
+    expected = StandardScaler().fit_transform(frame[["age", "income"]]).astype(np.float32)
+    np.testing.assert_array_equal(out["numeric"], expected)
+    np.testing.assert_array_equal(
+        out["text"], TextSequencer(sequence_length=3).fit_transform(frame["review"])
+    )
+    for name, array in router.transform(frame).items():
+        np.testing.assert_array_equal(array, out[name])
+
+
+def test_token_ids_never_pass_through_float(frame):
+    # ids above 2**24 cannot be represented in float32; they must survive exactly
+    class BigIds(TextSequencer):
+        def transform(self, X):
+            return super().transform(X).astype(np.int64) + 2**24 + 1
+
+    router = InputRouter([("text", BigIds(sequence_length=2), "review")])
+    out = router.fit_transform(frame)["text"]
+    assert out.dtype == np.int32
+    assert out.max() == 2**24 + 1 + 4  # largest id of a 5-id vocabulary
+
+
+def test_input_specs_describe_each_input(frame):
+    router = make_router().fit(frame)
+    assert router.input_specs_ == {
+        "numeric": InputSpec("numeric", "numeric", (2,), "float32", None, ("age", "income")),
+        "text": InputSpec("text", "tokens", (3,), "int32", 5, ("review",)),
+    }
+    assert list(router.feature_names_in_) == ["age", "income", "review", "title"]
+
+
+def test_pipeline_ending_in_text_sequencer_is_a_token_input(frame):
+    router = InputRouter(
+        [("text", make_pipeline(SimpleImputer(strategy="constant", fill_value=""),
+                                TextSequencer(sequence_length=2)), ["review"])]
+    ).fit(frame)
+    assert router.input_specs_["text"].kind == "tokens"
+    assert router.transform(frame)["text"].dtype == np.int32
+
+
+def test_column_order_and_extra_columns_do_not_matter(frame):
+    router = make_router().fit(frame)
+    shuffled = frame[["title", "review", "income", "age"]].assign(extra=1)
+    for name, array in router.transform(shuffled).items():
+        np.testing.assert_array_equal(array, router.transform(frame)[name])
+
+
+def test_missing_columns_named_at_fit_and_transform(frame):
+    with pytest.raises(ValueError, match=r"fit time is missing 2 column\(s\): 'income'.*'review'"):
+        make_router().fit(frame.drop(columns=["income", "review"]))
+    router = make_router().fit(frame)
+    with pytest.raises(ValueError, match=r"'income' \(input 'numeric'\)"):
+        router.transform(frame.drop(columns=["income"]))
+    with pytest.raises(ValueError, match="did you mean 'incme'"):
+        router.transform(frame.rename(columns={"income": "incme"}))
+
+
+def test_non_numeric_and_non_finite_values_are_named(frame):
+    bad = frame.assign(income=["1", "x", "3", "4"])
+    with pytest.raises(ValueError, match="numeric input 'numeric'.*not numbers"):
+        make_router().fit(bad)
+    router = make_router().fit(frame)
+    with pytest.raises(ValueError, match=r"NaN or infinite values in column\(s\) \['income'\]"):
+        router.transform(frame.assign(income=[1.0, np.nan, 3.0, np.inf]))
+
+
+def test_nested_params_are_tunable(frame):
+    router = make_router()
+    assert router.get_params()["text__sequence_length"] == 3
+    router.set_params(text__sequence_length=5, text__max_tokens=3)
+    out = router.fit_transform(frame)
+    assert out["text"].shape == (4, 5)
+    assert router.input_specs_["text"].vocabulary_size == 3
+
+
+def test_clone_and_pickle(frame):
+    router = make_router()
+    cloned = clone(router)
+    assert cloned.get_params()["text__sequence_length"] == 3
+    router.fit(frame)
+    again = pickle.loads(pickle.dumps(router))
+    for name, array in again.transform(frame).items():
+        np.testing.assert_array_equal(array, router.transform(frame)[name])
+    assert again.input_specs_ == router.input_specs_
+
+
+def test_from_columns_builds_the_common_router(frame):
+    router = InputRouter.from_columns(numeric=["age", "income"], text=["review", "title"],
+                                      sequence_length=4)
+    assert isinstance(router, ColumnTransformer)
+    out = router.fit_transform(frame)
+    assert set(out) == {"numeric", "review", "title"}
+    assert out["review"].shape == (4, 4)
+    odd = InputRouter.from_columns(text=["free text!"])
+    assert odd.transformers[0][0] == "free_text_"
+
+
+def test_duplicate_column_names_rejected(frame):
+    dup = pd.concat([frame, frame[["age"]]], axis=1)
+    with pytest.raises(ValueError, match=r"duplicate column names \['age'\]"):
+        make_router().fit(dup)
+
+
+def test_set_output_pandas_refused(frame):
+    with pytest.raises(ValueError, match="dict"):
+        make_router().set_output(transform="pandas")
+
+
+def test_usable_inside_a_pipeline(frame):
+    pipe = Pipeline([("router", make_router())]).fit(frame)
+    assert set(pipe.transform(frame)) == {"numeric", "text"}
