@@ -1,8 +1,22 @@
 """skmm: Keras Functional models with several inputs and outputs as scikit-learn estimators."""
 
+from . import architectures
+from .estimators import FunctionalClassifier, FunctionalEstimator, FunctionalRegressor
+from .meta import ModelMeta
 from .routing import InputRouter, InputSpec
 from .targets import HeadSpec, TargetSplitter
 from .text import TextSequencer
 
-__all__ = ["HeadSpec", "InputRouter", "InputSpec", "TargetSplitter", "TextSequencer"]
+__all__ = [
+    "FunctionalClassifier",
+    "FunctionalEstimator",
+    "FunctionalRegressor",
+    "HeadSpec",
+    "InputRouter",
+    "InputSpec",
+    "ModelMeta",
+    "TargetSplitter",
+    "TextSequencer",
+    "architectures",
+]
 __version__ = "0.1.0"

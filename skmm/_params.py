@@ -1,0 +1,135 @@
+"""scikeras-style routed parameters: ``model__*``, ``optimizer__*``, ``callbacks__*``...
+
+An estimator accepts any keyword starting with one of :data:`ROUTED_PREFIXES`;
+these helpers collect them and turn the plain parameters they refine
+(``optimizer``, ``loss``, ``callbacks``) into fresh Keras objects for one fit,
+so a user's own objects are never mutated.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import inspect
+
+import keras
+
+ROUTED_PREFIXES = ("model", "optimizer", "loss", "compile", "fit", "predict", "callbacks")
+
+
+def is_routed(key: str) -> bool:
+    prefix, sep, rest = key.partition("__")
+    return bool(sep) and bool(rest) and prefix in ROUTED_PREFIXES
+
+
+def routed(params: dict, prefix: str) -> dict:
+    """``{"x": v}`` for every ``"<prefix>__x": v`` in params."""
+    head = prefix + "__"
+    return {k[len(head):]: v for k, v in params.items() if k.startswith(head)}
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def make_optimizer(optimizer, kwargs: dict):
+    """A fresh optimizer from a name, class or instance plus ``optimizer__*`` kwargs."""
+    if isinstance(optimizer, str):
+        cls = getattr(keras.optimizers, _camel(optimizer), None) or getattr(
+            keras.optimizers, optimizer, None)
+        if cls is None or not inspect.isclass(cls):
+            names = [n for n in dir(keras.optimizers) if inspect.isclass(
+                getattr(keras.optimizers, n)) and not n.startswith("_")]
+            close = difflib.get_close_matches(_camel(optimizer), names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"Parameter 'optimizer': unknown optimizer {optimizer!r}{hint}.")
+        optimizer = cls
+    if inspect.isclass(optimizer):
+        try:
+            return optimizer(**kwargs)
+        except TypeError as exc:
+            raise ValueError(f"optimizer__* parameters {sorted(kwargs)}: {exc}") from None
+    if isinstance(optimizer, keras.optimizers.Optimizer):
+        config = {**optimizer.get_config(), **kwargs}
+        return type(optimizer).from_config(config)
+    raise ValueError(
+        "Parameter 'optimizer' must be a name ('adam'), a keras.optimizers class or instance; "
+        f"got {optimizer!r}."
+    )
+
+
+def make_loss(loss, kwargs: dict):
+    """A loss from a name, class, instance or function plus ``loss__*`` kwargs."""
+    if inspect.isclass(loss):
+        return loss(**kwargs)
+    if isinstance(loss, str) and kwargs:
+        cls = getattr(keras.losses, _camel(loss), None) or getattr(keras.losses, loss, None)
+        if cls is None or not inspect.isclass(cls):
+            raise ValueError(
+                f"loss__* parameters {sorted(kwargs)} need a loss class; {loss!r} is not one."
+            )
+        return cls(**kwargs)
+    if kwargs:
+        raise ValueError(
+            f"loss__* parameters {sorted(kwargs)} can only configure a loss given as a class "
+            f"or class name; got {loss!r}."
+        )
+    return loss
+
+
+def make_callbacks(callbacks, params: dict) -> list:
+    """Fresh callbacks for one fit, with ``callbacks__<key>__<arg>`` applied.
+
+    ``callbacks`` is a list (keys are the positions "0", "1", ...) or a dict
+    (keys are its keys) of callback classes or instances. Classes are
+    instantiated with their arguments; instances are deep-copied and the
+    arguments set as attributes, so state never leaks between fits.
+    """
+    if callbacks is None:
+        callbacks = []
+    if isinstance(callbacks, (keras.callbacks.Callback, type)):
+        callbacks = [callbacks]
+    items = (
+        [(str(k), v) for k, v in callbacks.items()]
+        if isinstance(callbacks, dict)
+        else [(str(i), v) for i, v in enumerate(callbacks)]
+    )
+    per_key: dict[str, dict] = {}
+    for key, value in routed(params, "callbacks").items():
+        name, sep, arg = key.partition("__")
+        if not sep:
+            raise ValueError(
+                f"Parameter 'callbacks__{key}' must name a callback and an argument: "
+                "callbacks__<key>__<argument>, where <key> is the list position or dict key."
+            )
+        per_key.setdefault(name, {})[arg] = value
+    known = {k for k, _ in items}
+    for name in per_key:
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"Parameter 'callbacks__{name}__...' names no callback{hint}; "
+                f"callback keys are {sorted(known)}."
+            )
+    out = []
+    for key, cb in items:
+        kwargs = per_key.get(key, {})
+        if inspect.isclass(cb):
+            out.append(cb(**kwargs))
+        elif isinstance(cb, keras.callbacks.Callback):
+            fresh = copy.deepcopy(cb)
+            for arg, value in kwargs.items():
+                if not hasattr(fresh, arg):
+                    raise ValueError(
+                        f"Parameter 'callbacks__{key}__{arg}': {type(cb).__name__} has no "
+                        f"attribute {arg!r}."
+                    )
+                setattr(fresh, arg, value)
+            out.append(fresh)
+        else:
+            raise ValueError(
+                f"Parameter 'callbacks' entry {key!r} must be a keras Callback class or "
+                f"instance; got {cb!r}."
+            )
+    return out

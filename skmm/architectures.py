@@ -1,0 +1,127 @@
+"""Default Functional builders used when an estimator's ``model`` is None.
+
+The seed's design, generalised: a tower per input (numeric: Dense; tokens:
+Embedding then an encoder), Concatenate, shared Dense layers, one head per
+target with the activation its kind needs. Every size is a keyword a user can
+tune through the estimator's ``model__*`` parameters.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from .meta import ModelMeta
+
+__all__ = ["default_model", "head_activation", "TEXT_ENCODERS"]
+
+TEXT_ENCODERS = ("mean", "lstm", "gru", "conv")
+
+_ACTIVATIONS = {
+    "binary": "sigmoid",
+    "multiclass": "softmax",
+    "multilabel-indicator": "sigmoid",
+    "continuous": "linear",
+    "continuous-multioutput": "linear",
+}
+
+
+def head_activation(kind: str) -> str:
+    """The output activation a head of this kind needs."""
+    return _ACTIVATIONS[kind]
+
+
+def _text_tower(x, name, encoder, embedding_dim, text_units, vocabulary_size, kernel_size):
+    masked = encoder in ("mean", "lstm", "gru")
+    x = keras.layers.Embedding(
+        vocabulary_size, embedding_dim, mask_zero=masked, name=f"{name}_embedding"
+    )(x)
+    if encoder == "mean":
+        return keras.layers.GlobalAveragePooling1D(name=f"{name}_mean")(x)
+    if encoder == "lstm":
+        return keras.layers.LSTM(text_units, name=f"{name}_lstm")(x)
+    if encoder == "gru":
+        return keras.layers.GRU(text_units, name=f"{name}_gru")(x)
+    x = keras.layers.Conv1D(
+        text_units, kernel_size, padding="same", activation="relu", name=f"{name}_conv"
+    )(x)
+    return keras.layers.GlobalMaxPooling1D(name=f"{name}_max")(x)
+
+
+def default_model(
+    meta: ModelMeta,
+    *,
+    text_encoder="mean",
+    embedding_dim=64,
+    text_units=64,
+    conv_kernel_size=5,
+    numeric_units=64,
+    hidden_units=(64,),
+    dropout=0.1,
+    activation="relu",
+):
+    """Build the default multi-input, multi-output model (uncompiled).
+
+    Parameters
+    ----------
+    meta : ModelMeta
+        Inputs and heads, as the estimator computed them.
+    text_encoder : {"mean", "lstm", "gru", "conv"}, default="mean"
+        What reads each token input after its ``Embedding``: a masked mean of
+        the embeddings (fast, strong on short texts), an LSTM (the seed's
+        choice) or GRU over the sequence, or a Conv1D + global max pool.
+    embedding_dim : int, default=64
+        Embedding width of every token input.
+    text_units : int, default=64
+        Units of the LSTM/GRU or filters of the Conv1D.
+    conv_kernel_size : int, default=5
+        Width of the Conv1D window.
+    numeric_units : int, default=64
+        Units of the Dense layer on each numeric input.
+    hidden_units : sequence of int, default=(64,)
+        Shared Dense layers after the concatenation.
+    dropout : float, default=0.1
+        Dropout after each shared Dense layer (0 disables it).
+    activation : str, default="relu"
+        Activation of the numeric and shared Dense layers.
+
+    Returns
+    -------
+    keras.Model
+        Inputs named as ``meta.inputs``, outputs named as ``meta.heads``.
+
+    Examples
+    --------
+    >>> from skmm import FunctionalEstimator
+    >>> est = FunctionalEstimator(model__text_encoder="lstm", model__hidden_units=(32, 16))
+    """
+    if text_encoder not in TEXT_ENCODERS:
+        raise ValueError(
+            f"Parameter 'model__text_encoder' must be one of {list(TEXT_ENCODERS)}; "
+            f"got {text_encoder!r}."
+        )
+    if isinstance(hidden_units, int):
+        hidden_units = (hidden_units,)
+    inputs, towers = [], []
+    for name, spec in meta.inputs.items():
+        inp = keras.Input(shape=spec.shape, dtype=spec.dtype, name=name)
+        inputs.append(inp)
+        if spec.kind == "tokens":
+            towers.append(
+                _text_tower(inp, name, text_encoder, embedding_dim, text_units,
+                            spec.vocabulary_size, conv_kernel_size)
+            )
+        else:
+            x = inp if len(spec.shape) == 1 else keras.layers.Flatten(name=f"{name}_flat")(inp)
+            towers.append(
+                keras.layers.Dense(numeric_units, activation=activation, name=f"{name}_dense")(x)
+            )
+    x = towers[0] if len(towers) == 1 else keras.layers.Concatenate(name="concatenate")(towers)
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, activation=activation, name=f"shared_dense_{i}")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout, name=f"shared_dropout_{i}")(x)
+    outputs = [
+        keras.layers.Dense(head.n_outputs, activation=head_activation(head.kind), name=name)(x)
+        for name, head in meta.heads.items()
+    ]
+    return keras.Model(inputs=inputs, outputs=outputs, name="skmm_default")

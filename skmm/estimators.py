@@ -1,0 +1,771 @@
+"""FunctionalEstimator, FunctionalClassifier, FunctionalRegressor.
+
+One core (:class:`FunctionalEstimator`) and two thin task classes. The core
+routes X through an :class:`~skmm.InputRouter`, splits y with a
+:class:`~skmm.TargetSplitter`, builds (or clones) a Keras Functional model
+from the resulting :class:`~skmm.meta.ModelMeta`, compiles it per head, and
+trains it; ``predict`` runs the same path backwards and returns y's
+container.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+
+import keras
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+
+from . import _params
+from ._seeding import scoped_seed
+from .architectures import default_model
+from .meta import ModelMeta
+from .persistence import model_from_bytes, model_to_bytes
+from .routing import InputRouter, InputSpec
+from .targets import CLASSIFICATION_KINDS, TargetSplitter
+
+__all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
+
+_LOSSES = {
+    "binary": "binary_crossentropy",
+    "multiclass": "sparse_categorical_crossentropy",
+    "multilabel-indicator": "binary_crossentropy",
+    "continuous": "mean_squared_error",
+    "continuous-multioutput": "mean_squared_error",
+}
+
+
+def _default_metrics(kind):
+    if kind == "multiclass":
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+    if kind in ("binary", "multilabel-indicator"):
+        return [keras.metrics.BinaryAccuracy(name="accuracy")]
+    return [keras.metrics.MeanAbsoluteError(name="mae")]
+
+
+def _did_you_mean(name, options):
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _auto_router(X: pd.DataFrame) -> InputRouter:
+    """Numeric and bool columns -> one standardised input; other columns -> text inputs."""
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
+               or pd.api.types.is_bool_dtype(X[c])]
+    text = [c for c in X.columns if c not in numeric]
+    return InputRouter.from_columns(numeric=numeric, text=text)
+
+
+class FunctionalEstimator(BaseEstimator):
+    """A Keras Functional model with any inputs and any mix of heads, as an estimator.
+
+    Parameters
+    ----------
+    model : callable, keras.Model or None, default=None
+        A builder ``build(meta, **model_params) -> keras.Model`` receiving a
+        :class:`~skmm.meta.ModelMeta`; a ``keras.Model`` (cloned before
+        training, never mutated); or None for
+        :func:`skmm.architectures.default_model`. A builder may return a
+        compiled model (then compile settings here are not used) or an
+        uncompiled one (compiled here with per-head losses and metrics).
+    router : InputRouter, ColumnTransformer or None, default=None
+        Routes DataFrame columns to the model's inputs (cloned in fit). A
+        plain ``ColumnTransformer`` is used as an ``InputRouter`` with the
+        same transformers. None: a dict of arrays is used as is, a numeric
+        array becomes one input, and a DataFrame gets
+        ``InputRouter.from_columns`` with its numeric columns as one input
+        and every other column as text.
+    targets : TargetSplitter or None, default=None
+        How y splits into heads (grouping, kinds, standardisation, missing
+        labels). Cloned in fit; None uses ``TargetSplitter()``.
+    epochs : int, default=10
+        Passes over the training data per ``fit``.
+    batch_size : int, default=32
+        Samples per gradient step (and per prediction batch).
+    optimizer : str, keras optimizer class or instance, default="adam"
+        Refined by ``optimizer__*`` (e.g. ``optimizer__learning_rate``).
+    loss : None, str, callable, or dict of head -> loss, default=None
+        None picks per head: binary cross-entropy (binary, multilabel),
+        sparse categorical cross-entropy (multiclass), mean squared error
+        (regression). Refined by ``loss__*`` when given as a class.
+    metrics : None, list, or dict of head -> list, default=None
+        None: accuracy for class heads, MAE for regression heads.
+    loss_weights : None or dict of head -> float, default=None
+        Relative weight of each head's loss (missing heads weigh 1).
+    class_weight : None, "balanced", dict, default=None
+        Per classification head ``{head: {label: weight} or "balanced"}``;
+        with one head a plain ``{label: weight}`` works too. Applied as
+        per-head sample weights (Keras refuses ``class_weight`` for several
+        outputs).
+    validation_split : float, default=0.0
+        Share of the training data (the last rows, as in Keras) held out for
+        validation metrics.
+    callbacks : None, list or dict of keras callbacks (classes or instances)
+        Copied fresh for every fit; refined by
+        ``callbacks__<position or key>__<argument>``.
+    verbose : int, default=0
+        Keras' verbosity for fit (0 silent, 1 progress bar, 2 one line per
+        epoch).
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, dropout and shuffling for this fit
+        only; all global generators are restored afterwards.
+    warm_start : bool, default=False
+        When True, a second ``fit`` continues training the fitted model
+        instead of starting again.
+    **routed_params
+        ``model__*`` (builder keyword arguments), ``optimizer__*``,
+        ``loss__*``, ``compile__*`` (e.g. ``compile__jit_compile``),
+        ``fit__*`` (e.g. ``fit__shuffle``), ``predict__*``, ``callbacks__*``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained model.
+    router_ : InputRouter or None
+        The fitted router (None when X needed none).
+    splitter_ : TargetSplitter
+        The fitted target splitter.
+    meta_ : ModelMeta
+        What the model was built from.
+    history_ : pandas.DataFrame
+        Per-epoch losses and metrics per head (one row per epoch, across
+        warm-started fits and ``partial_fit`` calls).
+    n_features_in_ : int
+        Number of columns of X seen in fit (DataFrame or array).
+    feature_names_in_ : ndarray of str
+        Column names of X, when X was a DataFrame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skmm import FunctionalEstimator, InputRouter
+    >>> X = pd.DataFrame({"age": [20, 30, 40, 50] * 8,
+    ...                   "review": ["great", "awful", "fine", "great value"] * 8})
+    >>> y = pd.DataFrame({"liked": ["yes", "no", "yes", "yes"] * 8,
+    ...                   "stars": [5.0, 1.0, 3.0, 5.0] * 8})
+    >>> est = FunctionalEstimator(router=InputRouter.from_columns(["age"], ["review"]),
+    ...                           epochs=2, random_state=0).fit(X, y)
+    >>> list(est.predict(X.head(2)).columns)
+    ['liked', 'stars']
+    """
+
+    _task = None
+
+    def __init__(
+        self,
+        model=None,
+        router=None,
+        targets=None,
+        *,
+        epochs=10,
+        batch_size=32,
+        optimizer="adam",
+        loss=None,
+        metrics=None,
+        loss_weights=None,
+        class_weight=None,
+        validation_split=0.0,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+        warm_start=False,
+        **routed_params,
+    ):
+        self.model = model
+        self.router = router
+        self.targets = targets
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.loss = loss
+        self.metrics = metrics
+        self.loss_weights = loss_weights
+        self.class_weight = class_weight
+        self.validation_split = validation_split
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+        self.warm_start = warm_start
+        for key, value in routed_params.items():
+            if not _params.is_routed(key):
+                raise TypeError(
+                    f"{type(self).__name__} got an unexpected parameter {key!r}; routed "
+                    f"parameters start with one of {[p + '__' for p in _params.ROUTED_PREFIXES]}"
+                )
+            setattr(self, key, value)
+
+    # -- scikit-learn parameter protocol -------------------------------------
+    def _routed_params(self):
+        return {k: v for k, v in vars(self).items() if _params.is_routed(k)}
+
+    def get_params(self, deep=True):
+        """Parameters, including the routed ``model__*``-style ones."""
+        params = super().get_params(deep=deep)
+        params.update(self._routed_params())
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; routed ones (``model__units``) are stored as given."""
+        plain = {}
+        for key, value in params.items():
+            if _params.is_routed(key):
+                setattr(self, key, value)
+            else:
+                plain[key] = value
+        if plain:
+            super().set_params(**plain)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.target_tags.multi_output = True
+        tags.non_deterministic = self.random_state is None
+        tags.input_tags.string = True
+        return tags
+
+    # -- validation ------------------------------------------------------------
+    def _check_params(self):
+        def integer(name, minimum):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or (
+                value < minimum
+            ):
+                raise ValueError(
+                    f"Parameter '{name}' must be an integer >= {minimum}; got {value!r}."
+                )
+
+        integer("epochs", 1)
+        integer("batch_size", 1)
+        integer("verbose", 0)
+        vs = self.validation_split
+        if not isinstance(vs, numbers.Real) or not 0.0 <= vs < 1.0:
+            raise ValueError(f"Parameter 'validation_split' must be in [0, 1); got {vs!r}.")
+
+    def _seed(self):
+        if self.random_state is None:
+            return None
+        if isinstance(self.random_state, numbers.Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+
+    # -- X -----------------------------------------------------------------------
+    def _fit_inputs(self, X):
+        router = self.router
+        if isinstance(X, dict):
+            self.router_ = None
+            arrays = self._dict_arrays(X)
+        elif router is None and not isinstance(X, pd.DataFrame):
+            self.router_ = None
+            arrays = {"features": validate_data(self, X, dtype=np.float32, reset=True)}
+        else:
+            if router is None:
+                router = _auto_router(X)
+            elif isinstance(router, ColumnTransformer) and not isinstance(router, InputRouter):
+                router = InputRouter(**router.get_params(deep=False))
+            elif not isinstance(router, InputRouter):
+                raise ValueError(
+                    "Parameter 'router' must be an InputRouter, a ColumnTransformer or None; "
+                    f"got {type(router).__name__}."
+                )
+            self.router_ = clone(router)
+            arrays = self.router_.fit_transform(X)
+            if hasattr(self.router_, "feature_names_in_"):
+                self.feature_names_in_ = self.router_.feature_names_in_
+            self.n_features_in_ = self.router_.n_features_in_
+        if not arrays:
+            raise ValueError("X produced no model inputs; check the router's transformers.")
+        self.input_specs_ = self._specs(arrays)
+        return arrays
+
+    def _transform_inputs(self, X):
+        check_is_fitted(self, "model_")
+        if isinstance(X, dict):
+            arrays = self._dict_arrays(X)
+            missing = [n for n in self.input_specs_ if n not in arrays]
+            if missing:
+                raise ValueError(f"X is missing inputs {missing}; it has {list(arrays)}.")
+            return arrays
+        if self.router_ is None:
+            return {"features": validate_data(self, X, dtype=np.float32, reset=False)}
+        return self.router_.transform(X)
+
+    @staticmethod
+    def _dict_arrays(X):
+        out = {}
+        for name, value in X.items():
+            arr = np.asarray(value)
+            if arr.ndim == 1:
+                arr = arr[:, None]
+            if np.issubdtype(arr.dtype, np.integer):
+                arr = arr.astype(np.int32, copy=False)
+            else:
+                try:
+                    arr = arr.astype(np.float32, copy=False)
+                except (TypeError, ValueError):
+                    raise ValueError(
+                        f"X input {name!r} must hold numbers; route text through an "
+                        "InputRouter with a TextSequencer."
+                    ) from None
+            out[str(name)] = arr
+        return out
+
+    @staticmethod
+    def _specs(arrays):
+        specs = {}
+        for name, arr in arrays.items():
+            tokens = arr.dtype == np.int32
+            specs[name] = InputSpec(
+                name=name,
+                kind="tokens" if tokens else "numeric",
+                shape=tuple(arr.shape[1:]),
+                dtype=arr.dtype.name,
+                vocabulary_size=int(arr.max()) + 1 if tokens and arr.size else None,
+            )
+        return specs
+
+    # -- y ---------------------------------------------------------------------
+    def _make_splitter(self):
+        splitter = TargetSplitter() if self.targets is None else clone(self.targets)
+        if not isinstance(splitter, TargetSplitter):
+            raise ValueError(
+                f"Parameter 'targets' must be a TargetSplitter or None; got {splitter!r}."
+            )
+        if self._task is not None:
+            if splitter.task not in (None, self._task):
+                raise ValueError(
+                    f"Parameter 'targets' has task={splitter.task!r} but "
+                    f"{type(self).__name__} is for {self._task}."
+                )
+            splitter.set_params(task=self._task)
+        return splitter
+
+    def _head_weights(self, encoded, observed, sample_weight, n):
+        base = self._base_weights(sample_weight, n)
+        class_weights = self._class_weights()
+        weights = {}
+        for name, head in self.splitter_.heads_.items():
+            w = base.get(name, base.get(None))
+            w = np.ones(n, dtype=np.float32) if w is None else w.copy()
+            w[~observed[name]] = 0.0
+            if name in class_weights:
+                w *= self._class_weight_vector(head, encoded[name], observed[name],
+                                               class_weights[name])
+            weights[name] = w
+        return weights
+
+    def _base_weights(self, sample_weight, n):
+        if sample_weight is None:
+            return {}
+        if isinstance(sample_weight, dict):
+            unknown = [k for k in sample_weight if k not in self.splitter_.heads_]
+            if unknown:
+                raise ValueError(
+                    f"sample_weight names heads {unknown} that y does not have"
+                    f"{_did_you_mean(unknown[0], self.splitter_.heads_)}; heads are "
+                    f"{list(self.splitter_.heads_)}."
+                )
+            return {k: self._weight_vector(v, n, f"sample_weight[{k!r}]")
+                    for k, v in sample_weight.items()}
+        return {None: self._weight_vector(sample_weight, n, "sample_weight")}
+
+    @staticmethod
+    def _weight_vector(value, n, what):
+        w = np.asarray(value, dtype=np.float32).reshape(-1)
+        if w.shape[0] != n:
+            raise ValueError(f"{what} has {w.shape[0]} values but X has {n} rows.")
+        if not np.isfinite(w).all() or (w < 0).any():
+            raise ValueError(f"{what} must be finite and non-negative.")
+        return w
+
+    def _class_weights(self):
+        cw = self.class_weight
+        if cw is None:
+            return {}
+        heads = {n: h for n, h in self.splitter_.heads_.items() if h.kind in ("binary",
+                                                                              "multiclass")}
+        if cw == "balanced":
+            return dict.fromkeys(heads, "balanced")
+        if not isinstance(cw, dict):
+            raise ValueError(
+                f"Parameter 'class_weight' must be None, 'balanced' or a dict; got {cw!r}."
+            )
+        if all(k in self.splitter_.heads_ for k in cw):
+            for k in cw:
+                if k not in heads:
+                    raise ValueError(
+                        f"Parameter 'class_weight' names head {k!r}, which is not a binary or "
+                        "multiclass head."
+                    )
+            return dict(cw)
+        if len(heads) == 1:
+            return {next(iter(heads)): cw}
+        raise ValueError(
+            f"Parameter 'class_weight' keys {list(cw)} are not head names "
+            f"{list(self.splitter_.heads_)}; with several heads give {{head: weights}}."
+        )
+
+    @staticmethod
+    def _class_weight_vector(head, encoded, observed, spec):
+        idx = np.asarray(encoded).reshape(len(encoded), -1)[:, 0].astype(np.intp)
+        k = len(head.classes)
+        if spec == "balanced":
+            counts = np.bincount(idx[observed], minlength=k).astype(np.float64)
+            table = np.where(counts > 0, observed.sum() / (k * np.maximum(counts, 1)), 0.0)
+        elif isinstance(spec, dict):
+            table = np.ones(k)
+            labels = head.classes.tolist()
+            for label, weight in spec.items():
+                if label not in labels:
+                    raise ValueError(
+                        f"Parameter 'class_weight' for head {head.name!r} names label "
+                        f"{label!r}, which is not a class; classes are {labels}."
+                    )
+                table[labels.index(label)] = weight
+        else:
+            raise ValueError(
+                f"Parameter 'class_weight' for head {head.name!r} must be 'balanced' or a "
+                f"dict {{label: weight}}; got {spec!r}."
+            )
+        return table[idx].astype(np.float32)
+
+    # -- the model ---------------------------------------------------------------
+    def _build_model(self, meta):
+        model_params = _params.routed(self._routed_params(), "model")
+        spec = self.model
+        if spec is None:
+            model = default_model(meta, **model_params)
+        elif isinstance(spec, keras.Model):
+            if model_params:
+                raise ValueError(
+                    f"model__* parameters {sorted(model_params)} need a builder function; "
+                    "'model' is a keras.Model instance."
+                )
+            model = keras.models.clone_model(spec)
+            if getattr(spec, "compiled", False) and not getattr(model, "compiled", False):
+                model.compile_from_config(spec.get_compile_config())
+        elif callable(spec):
+            model = spec(meta, **model_params)
+        else:
+            raise ValueError(
+                "Parameter 'model' must be None, a keras.Model or a builder "
+                f"build(meta, **params) -> keras.Model; got {spec!r}."
+            )
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                f"The model builder returned {type(model).__name__}, not a keras.Model."
+            )
+        return model
+
+    def _wire(self, model, meta):
+        """Check the model's input/output names against the router and heads."""
+        in_names = [t.name for t in model.inputs]
+        if len(in_names) == 1 and len(meta.inputs) == 1:
+            self.input_order_ = list(meta.inputs)
+        elif set(in_names) == set(meta.inputs):
+            self.input_order_ = in_names
+        else:
+            missing = [n for n in in_names if n not in meta.inputs]
+            raise ValueError(
+                f"The model's inputs {in_names} do not match the router's inputs "
+                f"{list(meta.inputs)}: no data for {missing}"
+                f"{_did_you_mean(missing[0], meta.inputs) if missing else ''}. Name each "
+                "keras.Input after a router transformer."
+            )
+        out_names = list(getattr(model, "output_names", None) or [])
+        if len(model.outputs) == 1 and len(meta.heads) == 1:
+            self.output_order_ = list(meta.heads)
+        elif set(out_names) == set(meta.heads) and len(out_names) == len(model.outputs):
+            self.output_order_ = out_names
+        else:
+            extra = [n for n in out_names if n not in meta.heads]
+            raise ValueError(
+                f"The model's outputs {out_names} do not match the target heads "
+                f"{list(meta.heads)}"
+                f"{_did_you_mean(extra[0], meta.heads) if extra else ''}. Name each output "
+                "layer after a head (a column of y, or a key of TargetSplitter(heads=...))."
+            )
+        for name in self.output_order_:
+            head = meta.heads[name]
+            idx = self.output_order_.index(name)
+            width = model.outputs[idx].shape[-1]
+            if width is not None and width != head.n_outputs and not (
+                head.kind == "multiclass" and width == head.n_outputs
+            ):
+                raise ValueError(
+                    f"Output {name!r} has {width} units but head {name!r} ({head.kind}) needs "
+                    f"{head.n_outputs}."
+                )
+
+    def _per_head(self, value, what, default):
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in self.splitter_.heads_]
+            if unknown:
+                raise ValueError(
+                    f"Parameter '{what}' names heads {unknown} that y does not have"
+                    f"{_did_you_mean(unknown[0], self.splitter_.heads_)}; heads are "
+                    f"{list(self.splitter_.heads_)}."
+                )
+            return [value.get(h, default(h)) for h in self.output_order_]
+        if value is None:
+            return [default(h) for h in self.output_order_]
+        return [value for _ in self.output_order_]
+
+    def _compile(self, model):
+        if getattr(model, "compiled", False):
+            return
+        routed = self._routed_params()
+        heads = self.splitter_.heads_
+        loss_kwargs = _params.routed(routed, "loss")
+        losses = [
+            _params.make_loss(loss, loss_kwargs)
+            for loss in self._per_head(self.loss, "loss", lambda h: _LOSSES[heads[h].kind])
+        ]
+        metrics = self._per_head(self.metrics, "metrics", lambda h: _default_metrics(heads[h].kind))
+        weights = None
+        if self.loss_weights is not None:
+            if not isinstance(self.loss_weights, dict):
+                raise ValueError(
+                    "Parameter 'loss_weights' must be a dict {head: weight} or None; got "
+                    f"{self.loss_weights!r}."
+                )
+            weights = self._per_head(self.loss_weights, "loss_weights", lambda h: 1.0)
+        single = len(self.output_order_) == 1
+        model.compile(
+            optimizer=_params.make_optimizer(self.optimizer,
+                                             _params.routed(routed, "optimizer")),
+            loss=losses[0] if single else losses,
+            metrics=metrics[0] if single else metrics,
+            loss_weights=(weights[0] if single else weights) if weights else None,
+            **_params.routed(routed, "compile"),
+        )
+
+    def _model_x(self, arrays):
+        if len(self.input_order_) == 1:
+            return arrays[self.input_order_[0]]
+        return [arrays[n] for n in self.input_order_]
+
+    def _model_y(self, per_head):
+        out = [per_head[h] for h in self.output_order_]
+        return out[0] if len(out) == 1 else out
+
+    # -- fitting -----------------------------------------------------------------
+    def fit(self, X, y, sample_weight=None):
+        """Fit the router, the target splitter and the model.
+
+        Parameters
+        ----------
+        X : DataFrame, dict of arrays, or array-like of shape (n_samples, n_features)
+        y : DataFrame, dict of arrays, Series or array-like
+            One head per column (or as ``targets`` groups them). Missing
+            labels (NaN, None, pd.NA) are masked for their head only.
+        sample_weight : array-like of shape (n_samples,) or dict of head -> array
+            One weight vector for all heads, or one per head.
+
+        Returns
+        -------
+        self
+        """
+        fitted = hasattr(self, "model_")
+        return self._fit(X, y, sample_weight, self.epochs, reset=not (self.warm_start and fitted))
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch on this batch, keeping the model between calls.
+
+        The first call fits the router and target splitter on its data and
+        builds the model; later calls only transform and train.
+        """
+        return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"))
+
+    def _fit(self, X, y, sample_weight, epochs, reset):
+        self._check_params()
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None.")
+        arrays = self._fit_inputs(X) if reset else self._transform_inputs(X)
+        n = len(next(iter(arrays.values())))
+        if n == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        n_y = _num_samples(next(iter(y.values())) if isinstance(y, dict) else y)
+        if n_y != n:
+            raise ValueError(f"y has {n_y} rows but X has {n}; they must match.")
+        if reset:
+            self.splitter_ = self._make_splitter().fit(y)
+        encoded, observed = self.splitter_.transform_with_mask(y)
+        weights = self._head_weights(encoded, observed, sample_weight, n)
+        seed = self._seed()
+        with scoped_seed(seed):
+            if reset:
+                self.meta_ = ModelMeta(inputs=dict(self.input_specs_),
+                                       heads=dict(self.splitter_.heads_))
+                model = self._build_model(self.meta_)
+                self._wire(model, self.meta_)
+                self._compile(model)
+                self.model_ = model
+                self.history_ = pd.DataFrame()
+            use_weights = any((w != 1.0).any() for w in weights.values())
+            routed = self._routed_params()
+            history = self.model_.fit(
+                self._model_x(arrays),
+                self._model_y(encoded),
+                sample_weight=self._model_y(weights) if use_weights else None,
+                epochs=epochs,
+                batch_size=self.batch_size,
+                validation_split=self.validation_split,
+                callbacks=_params.make_callbacks(self.callbacks, routed),
+                verbose=self.verbose,
+                **_params.routed(routed, "fit"),
+            )
+        self._append_history(history.history)
+        return self
+
+    def _append_history(self, history):
+        frame = pd.DataFrame(history)
+        start = len(self.history_)
+        frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame), name="epoch")
+        self.history_ = pd.concat([self.history_, frame]) if start else frame
+
+    # -- prediction --------------------------------------------------------------
+    def _raw_predict(self, X):
+        arrays = self._transform_inputs(X)
+        kwargs = {"batch_size": self.batch_size, "verbose": 0,
+                  **_params.routed(self._routed_params(), "predict")}
+        outputs = self.model_.predict(self._model_x(arrays), **kwargs)
+        if isinstance(outputs, dict):
+            return {h: np.asarray(outputs[h]) for h in self.output_order_}
+        if len(self.output_order_) == 1:
+            outputs = [outputs[0]] if isinstance(outputs, (list, tuple)) else [outputs]
+        return {h: np.asarray(o) for h, o in zip(self.output_order_, outputs, strict=True)}
+
+    def predict(self, X):
+        """Predict, returning y's container (DataFrame, dict, Series or array).
+
+        Parameters
+        ----------
+        X : same kind of input as in fit
+
+        Returns
+        -------
+        Predictions with the columns, keys, name and label values of y.
+        """
+        raw = self._raw_predict(X)
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return self.splitter_.inverse_transform(raw, index=index)
+
+    def predict_proba(self, X):
+        """Class probabilities of every classification head.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes) when y has one classification
+        head and nothing else; otherwise a dict ``{head: ndarray}`` holding
+        every classification head. Binary heads give two columns, in
+        ``classes_`` order.
+        """
+        check_is_fitted(self, "model_")
+        if not any(h.is_classification for h in self.splitter_.heads_.values()):
+            raise AttributeError(f"{type(self).__name__} has no classification head.")
+        proba = self.splitter_.probabilities(self._raw_predict(X))
+        if len(self.splitter_.heads_) == 1:
+            return next(iter(proba.values()))
+        return proba
+
+    def score_per_head(self, X, y, sample_weight=None):
+        """Default score of each head: accuracy for class heads, R^2 for regression heads.
+
+        Samples whose label is missing for a head are left out of that head.
+
+        Returns
+        -------
+        dict of str -> float
+        """
+        check_is_fitted(self, "model_")
+        truth = self.splitter_.decode(self.splitter_.transform(y))
+        observed = self.splitter_.observed(y)
+        pred = self.splitter_.decode(self._raw_predict(X))
+        scores = {}
+        for name, head in self.splitter_.heads_.items():
+            keep = observed[name]
+            w = None if sample_weight is None else np.asarray(sample_weight)[keep]
+            metric = accuracy_score if head.kind in CLASSIFICATION_KINDS else r2_score
+            scores[name] = float(metric(truth[name][keep], pred[name][keep], sample_weight=w))
+        return scores
+
+    def score(self, X, y, sample_weight=None):
+        """Mean over heads of each head's default score (accuracy or R^2).
+
+        See :meth:`score_per_head` for the breakdown.
+        """
+        return float(np.mean(list(self.score_per_head(X, y, sample_weight).values())))
+
+    # -- pickling ------------------------------------------------------------------
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        if "model_" in state:
+            state["model_"] = model_to_bytes(state["model_"])
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model_"), bytes):
+            state["model_"] = model_from_bytes(state["model_"])
+        self.__dict__.update(state)
+
+
+class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
+    """:class:`FunctionalEstimator` whose heads are all classification heads.
+
+    Every head is binary, multiclass or multilabel (integer targets are
+    labels here, whatever their count). ``classes_`` is an array for one
+    head and a list of arrays (in head order) for several, as in
+    scikit-learn; ``score`` is the mean accuracy over heads.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmm import FunctionalClassifier
+    >>> X = np.random.default_rng(0).normal(size=(64, 3))
+    >>> y = np.where(X[:, 0] > 0, "up", "down")
+    >>> clf = FunctionalClassifier(epochs=3, random_state=0).fit(X, y)
+    >>> clf.classes_.tolist()
+    ['down', 'up']
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _task = "classification"
+
+    @property
+    def classes_(self):
+        check_is_fitted(self, "splitter_")
+        classes = list(self.splitter_.classes_.values())
+        return classes[0] if len(classes) == 1 else classes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class FunctionalRegressor(RegressorMixin, FunctionalEstimator):
+    """:class:`FunctionalEstimator` whose heads are all regression heads.
+
+    ``score`` is the mean R^2 over heads (uniform average over the columns
+    of a multi-output head).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmm import FunctionalRegressor
+    >>> X = np.random.default_rng(0).normal(size=(64, 3))
+    >>> reg = FunctionalRegressor(epochs=3, random_state=0).fit(X, X @ [1.0, 2.0, 0.5])
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """
+
+    _task = "regression"
+
