@@ -59,12 +59,12 @@ def scoped_seed(seed):
     if seed is None:
         yield
         return
-    py_state, np_state = random.getstate(), np.random.get_state()
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
     backends = _save_backends()
     keras.utils.set_random_seed(int(seed))
     try:
         yield
     finally:
         random.setstate(py_state)
-        np.random.set_state(np_state)
+        np.random.set_state(np_state)  # noqa: NPY002
         _restore_backends(backends)

@@ -124,4 +124,8 @@ def default_model(
         keras.layers.Dense(head.n_outputs, activation=head_activation(head.kind), name=name)(x)
         for name, head in meta.heads.items()
     ]
-    return keras.Model(inputs=inputs, outputs=outputs, name="skmm_default")
+    return keras.Model(
+        inputs=inputs[0] if len(inputs) == 1 else inputs,
+        outputs=outputs[0] if len(outputs) == 1 else outputs,
+        name="skmm_default",
+    )

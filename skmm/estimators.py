@@ -16,10 +16,12 @@ import numbers
 import keras
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from . import _params
@@ -31,6 +33,10 @@ from .routing import InputRouter, InputSpec
 from .targets import CLASSIFICATION_KINDS, TargetSplitter
 
 __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
+
+# Rows predicted per batch unless predict__batch_size says otherwise; a
+# request of at most this many rows is one direct batch call.
+_PREDICT_BATCH = 1024
 
 _LOSSES = {
     "binary": "binary_crossentropy",
@@ -52,6 +58,20 @@ def _default_metrics(kind):
 def _did_you_mean(name, options):
     close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _may_have_class_heads(est) -> bool:
+    """predict_proba exists unless the estimator is known to have no class head."""
+    if est._task == "regression":
+        return False
+    if hasattr(est, "splitter_"):
+        return any(h.is_classification for h in est.splitter_.heads_.values())
+    return True
+
+
+def _is_input_dict(X) -> bool:
+    """A dict of named input arrays (scipy's DOK sparse matrix is a dict too, and is not)."""
+    return isinstance(X, dict) and not sparse.issparse(X)
 
 
 def _auto_router(X: pd.DataFrame) -> InputRouter:
@@ -87,7 +107,10 @@ class FunctionalEstimator(BaseEstimator):
     epochs : int, default=10
         Passes over the training data per ``fit``.
     batch_size : int, default=32
-        Samples per gradient step (and per prediction batch).
+        Samples per gradient step. Prediction runs in batches of 1024 rows
+        (``predict__batch_size`` changes that); a request of at most one
+        batch is a single direct call, without ``model.predict``'s per-call
+        overhead.
     optimizer : str, keras optimizer class or instance, default="adam"
         Refined by ``optimizer__*`` (e.g. ``optimizer__learning_rate``).
     loss : None, str, callable, or dict of head -> loss, default=None
@@ -193,12 +216,7 @@ class FunctionalEstimator(BaseEstimator):
         self.random_state = random_state
         self.warm_start = warm_start
         for key, value in routed_params.items():
-            if not _params.is_routed(key):
-                raise TypeError(
-                    f"{type(self).__name__} got an unexpected parameter {key!r}; routed "
-                    f"parameters start with one of {[p + '__' for p in _params.ROUTED_PREFIXES]}"
-                )
-            setattr(self, key, value)
+            setattr(self, key, value)  # validated in fit
 
     # -- scikit-learn parameter protocol -------------------------------------
     def _routed_params(self):
@@ -211,13 +229,17 @@ class FunctionalEstimator(BaseEstimator):
         return params
 
     def set_params(self, **params):
-        """Set parameters; routed ones (``model__units``) are stored as given."""
-        plain = {}
+        """Set parameters; routed ones (``model__units``) are stored as given.
+
+        Unknown names are stored too and reported by ``fit``, as scikit-learn
+        expects of ``set_params``.
+        """
+        plain, known = {}, set(self._get_param_names())
         for key, value in params.items():
-            if _params.is_routed(key):
-                setattr(self, key, value)
-            else:
+            if key.partition("__")[0] in known and not _params.is_routed(key):
                 plain[key] = value
+            else:  # routed, or unknown: stored now, reported by fit (as in __init__)
+                setattr(self, key, value)
         if plain:
             super().set_params(**plain)
         return self
@@ -232,6 +254,16 @@ class FunctionalEstimator(BaseEstimator):
 
     # -- validation ------------------------------------------------------------
     def _check_params(self):
+        known = set(self._get_param_names())
+        unknown = [k for k in vars(self) if not k.endswith("_") and not k.startswith("_")
+                   and k not in known and not _params.is_routed(k)]
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__} got unknown parameter(s) {unknown}"
+                f"{_did_you_mean(unknown[0], known)}; routed parameters start with one of "
+                f"{[p + '__' for p in _params.ROUTED_PREFIXES]}."
+            )
+
         def integer(name, minimum):
             value = getattr(self, name)
             if not isinstance(value, numbers.Integral) or isinstance(value, bool) or (
@@ -258,7 +290,7 @@ class FunctionalEstimator(BaseEstimator):
     # -- X -----------------------------------------------------------------------
     def _fit_inputs(self, X):
         router = self.router
-        if isinstance(X, dict):
+        if _is_input_dict(X):
             self.router_ = None
             arrays = self._dict_arrays(X)
         elif router is None and not isinstance(X, pd.DataFrame):
@@ -286,7 +318,7 @@ class FunctionalEstimator(BaseEstimator):
 
     def _transform_inputs(self, X):
         check_is_fitted(self, "model_")
-        if isinstance(X, dict):
+        if _is_input_dict(X):
             arrays = self._dict_arrays(X)
             missing = [n for n in self.input_specs_ if n not in arrays]
             if missing:
@@ -382,6 +414,8 @@ class FunctionalEstimator(BaseEstimator):
             raise ValueError(f"{what} has {w.shape[0]} values but X has {n} rows.")
         if not np.isfinite(w).all() or (w < 0).any():
             raise ValueError(f"{what} must be finite and non-negative.")
+        if not w.any():
+            raise ValueError(f"{what} is zero for every sample; nothing would be learned.")
         return w
 
     def _class_weights(self):
@@ -478,6 +512,12 @@ class FunctionalEstimator(BaseEstimator):
                 f"{_did_you_mean(missing[0], meta.inputs) if missing else ''}. Name each "
                 "keras.Input after a router transformer."
             )
+        structure = getattr(model, "input", None)
+        self.input_structure_ = (
+            "dict" if isinstance(structure, dict)
+            else "list" if isinstance(structure, (list, tuple)) or len(in_names) > 1
+            else "single"
+        )
         out_names = list(getattr(model, "output_names", None) or [])
         if len(model.outputs) == 1 and len(meta.heads) == 1:
             self.output_order_ = list(meta.heads)
@@ -547,9 +587,12 @@ class FunctionalEstimator(BaseEstimator):
         )
 
     def _model_x(self, arrays):
-        if len(self.input_order_) == 1:
-            return arrays[self.input_order_[0]]
-        return [arrays[n] for n in self.input_order_]
+        """Inputs in the structure the model was built with (one tensor, list or dict)."""
+        if self.input_structure_ == "dict":
+            return {n: arrays[n] for n in self.input_order_}
+        if self.input_structure_ == "list":
+            return [arrays[n] for n in self.input_order_]
+        return arrays[self.input_order_[0]]
 
     def _model_y(self, per_head):
         out = [per_head[h] for h in self.output_order_]
@@ -586,7 +629,9 @@ class FunctionalEstimator(BaseEstimator):
     def _fit(self, X, y, sample_weight, epochs, reset):
         self._check_params()
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but y is None.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         arrays = self._fit_inputs(X) if reset else self._transform_inputs(X)
         n = len(next(iter(arrays.values())))
         if n == 0:
@@ -596,6 +641,8 @@ class FunctionalEstimator(BaseEstimator):
             raise ValueError(f"y has {n_y} rows but X has {n}; they must match.")
         if reset:
             self.splitter_ = self._make_splitter().fit(y)
+            if getattr(self, "_first_classes", None) is not None:
+                self.splitter_.set_classes(self._first_classes)
         encoded, observed = self.splitter_.transform_with_mask(y)
         weights = self._head_weights(encoded, observed, sample_weight, n)
         seed = self._seed()
@@ -633,9 +680,15 @@ class FunctionalEstimator(BaseEstimator):
     # -- prediction --------------------------------------------------------------
     def _raw_predict(self, X):
         arrays = self._transform_inputs(X)
-        kwargs = {"batch_size": self.batch_size, "verbose": 0,
+        n = len(next(iter(arrays.values())))
+        kwargs = {"batch_size": _PREDICT_BATCH, "verbose": 0,
                   **_params.routed(self._routed_params(), "predict")}
-        outputs = self.model_.predict(self._model_x(arrays), **kwargs)
+        x = self._model_x(arrays)
+        if n <= kwargs["batch_size"]:
+            # one batch: skip model.predict's per-call machinery (~100 ms on TensorFlow)
+            outputs = self.model_.predict_on_batch(x)
+        else:
+            outputs = self.model_.predict(x, **kwargs)
         if isinstance(outputs, dict):
             return {h: np.asarray(outputs[h]) for h in self.output_order_}
         if len(self.output_order_) == 1:
@@ -657,6 +710,7 @@ class FunctionalEstimator(BaseEstimator):
         index = X.index if isinstance(X, pd.DataFrame) else None
         return self.splitter_.inverse_transform(raw, index=index)
 
+    @available_if(_may_have_class_heads)
     def predict_proba(self, X):
         """Class probabilities of every classification head.
 
@@ -668,8 +722,6 @@ class FunctionalEstimator(BaseEstimator):
         ``classes_`` order.
         """
         check_is_fitted(self, "model_")
-        if not any(h.is_classification for h in self.splitter_.heads_.values()):
-            raise AttributeError(f"{type(self).__name__} has no classification head.")
         proba = self.splitter_.probabilities(self._raw_predict(X))
         if len(self.splitter_.heads_) == 1:
             return next(iter(proba.values()))
@@ -738,6 +790,24 @@ class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
     """
 
     _task = "classification"
+
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train one epoch on this batch, keeping the model between calls.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As in :meth:`fit`.
+        classes : array-like or dict of head -> array-like, optional
+            Every class of each head, needed on the first call when a batch
+            may not show them all (as in scikit-learn's ``partial_fit``).
+        """
+        if classes is not None and not hasattr(self, "model_"):
+            self._first_classes = classes
+        try:
+            return super().partial_fit(X, y, sample_weight)
+        finally:
+            self.__dict__.pop("_first_classes", None)
 
     @property
     def classes_(self):

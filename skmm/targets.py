@@ -365,7 +365,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                 ) from None
             if len(classes) < 2:
                 raise ValueError(
-                    f"TargetSplitter: head {name!r} has a single class {classes.tolist()}; a "
+                    f"TargetSplitter: head {name!r} has only one class {classes.tolist()}; a "
                     "classification head needs at least two classes in the training data."
                 )
             head.classes = classes
@@ -383,6 +383,41 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                 scale = numbers.std(axis=0)
                 head.scale = np.where(scale > 0, scale, 1.0)
         return head
+
+    def set_classes(self, classes):
+        """Declare every class of classification heads up front (for ``partial_fit``).
+
+        Parameters
+        ----------
+        classes : array-like, or dict of head -> array-like
+            A plain array-like applies to the only classification head.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "heads_")
+        class_heads = [n for n, h in self.heads_.items() if h.kind in ("binary", "multiclass")]
+        if not isinstance(classes, dict):
+            if len(class_heads) != 1:
+                raise ValueError(
+                    "classes must be a dict {head: classes} when y has "
+                    f"{len(class_heads)} binary/multiclass heads."
+                )
+            classes = {class_heads[0]: classes}
+        for name, values in classes.items():
+            if name not in class_heads:
+                raise ValueError(f"classes names head {name!r}, which is not a class head.")
+            head = self.heads_[name]
+            full = np.unique(np.asarray(values, dtype=head.classes.dtype))
+            unseen = [c for c in head.classes.tolist() if c not in full.tolist()]
+            if unseen:
+                raise ValueError(f"classes for head {name!r} lack labels {unseen} seen in y.")
+            head.classes = full
+            head.kind = "binary" if len(full) == 2 else "multiclass"
+            head.n_outputs = 1 if head.kind == "binary" else len(full)
+            self.classes_[name] = full
+        return self
 
     def transform(self, y):
         """Encode y into ``{head: ndarray}``.

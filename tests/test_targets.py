@@ -160,7 +160,7 @@ def test_unknown_labels_named_with_head(y_frame):
 
 
 def test_bad_targets_are_explained(y_frame):
-    with pytest.raises(ValueError, match=r"head 'one' has a single class \['x'\]"):
+    with pytest.raises(ValueError, match=r"head 'one' has only one class \['x'\]"):
         TargetSplitter().fit(pd.DataFrame({"one": ["x", "x"]}))
     with pytest.raises(ValueError, match="head 'mixed'"):
         TargetSplitter().fit(pd.DataFrame({"mixed": ["a", 1, "b"]}))

@@ -1,0 +1,77 @@
+"""The default architecture's shape decisions (which tower per input, which head per kind)."""
+
+import keras
+import numpy as np
+import pytest
+
+from skmm import InputSpec, ModelMeta, architectures
+from skmm.targets import HeadSpec
+
+
+def meta():
+    return ModelMeta(
+        inputs={
+            "numeric": InputSpec("numeric", "numeric", (3,), "float32"),
+            "review": InputSpec("review", "tokens", (12,), "int32", vocabulary_size=500),
+        },
+        heads={
+            "label": HeadSpec("label", "multiclass", 4, classes=np.arange(4)),
+            "flag": HeadSpec("flag", "binary", 1, classes=np.arange(2)),
+            "tags": HeadSpec("tags", "multilabel-indicator", 3),
+            "price": HeadSpec("price", "continuous", 1),
+            "xy": HeadSpec("xy", "continuous-multioutput", 2),
+        },
+    )
+
+
+def layer_types(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_inputs_and_heads_are_named_and_shaped():
+    model = architectures.default_model(meta())
+    assert [t.name for t in model.inputs] == ["numeric", "review"]
+    assert model.output_names == ["label", "flag", "tags", "price", "xy"]
+    assert [o.shape[-1] for o in model.outputs] == [4, 1, 3, 1, 2]
+    activations = {n: model.get_layer(n).activation.__name__ for n in model.output_names}
+    assert activations == {"label": "softmax", "flag": "sigmoid", "tags": "sigmoid",
+                           "price": "linear", "xy": "linear"}
+
+
+def test_token_input_gets_embedding_sized_from_vocabulary():
+    model = architectures.default_model(meta(), embedding_dim=8)
+    emb = model.get_layer("review_embedding")
+    assert emb.input_dim == 500 and emb.output_dim == 8
+    assert model.get_layer("numeric_dense").units == 64
+
+
+@pytest.mark.parametrize(
+    "encoder, layer",
+    [("mean", "GlobalAveragePooling1D"), ("lstm", "LSTM"), ("gru", "GRU"), ("conv", "Conv1D")],
+)
+def test_text_encoder_choice(encoder, layer):
+    model = architectures.default_model(meta(), text_encoder=encoder, text_units=5)
+    assert layer in layer_types(model)
+    x = {"numeric": np.zeros((2, 3), "float32"), "review": np.ones((2, 12), "int32")}
+    outputs = model.predict_on_batch([x["numeric"], x["review"]])
+    assert [o.shape for o in outputs] == [(2, 4), (2, 1), (2, 3), (2, 1), (2, 2)]
+
+
+def test_shared_layers_and_dropout_are_tunable():
+    model = architectures.default_model(meta(), hidden_units=(32, 16), dropout=0.0)
+    dense = [layer.units for layer in model.layers if layer.name.startswith("shared_dense")]
+    assert dense == [32, 16]
+    assert "Dropout" not in layer_types(model)
+
+
+def test_unknown_encoder_is_named():
+    with pytest.raises(ValueError, match="model__text_encoder"):
+        architectures.default_model(meta(), text_encoder="transformer")
+
+
+def test_single_input_single_output_model_is_not_wrapped_in_lists():
+    m = ModelMeta(inputs={"features": InputSpec("features", "numeric", (2,), "float32")},
+                  heads={"y": HeadSpec("y", "continuous", 1)})
+    model = architectures.default_model(m)
+    assert isinstance(model.input, keras.KerasTensor)
+    assert model.predict_on_batch(np.zeros((1, 2), "float32")).shape == (1, 1)

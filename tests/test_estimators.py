@@ -1,0 +1,371 @@
+import copy
+import io
+import pickle
+import random
+
+import joblib
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
+from sklearn.pipeline import Pipeline
+
+from skmm import (
+    FunctionalClassifier,
+    FunctionalEstimator,
+    FunctionalRegressor,
+    InputRouter,
+    TargetSplitter,
+)
+
+
+def router():
+    return InputRouter.from_columns(numeric=["price", "age"], text=["review"])
+
+
+def make_est(**params):
+    base = dict(router=router(), epochs=4, batch_size=16, random_state=0,
+                optimizer__learning_rate=0.01)
+    base.update(params)
+    return FunctionalEstimator(**base)
+
+
+@pytest.fixture(scope="module")
+def fitted(reviews):
+    X, y = reviews
+    return make_est().fit(X, y)
+
+
+def test_predict_returns_y_container_with_labels_and_index(fitted, reviews):
+    X, y = reviews
+    pred = fitted.predict(X)
+    assert isinstance(pred, pd.DataFrame)
+    assert list(pred.columns) == ["sentiment", "rating"]
+    assert pred.index.equals(X.index)
+    assert set(pred["sentiment"]) <= {"positive", "negative"}
+    assert pred["rating"].dtype == np.float64
+    # it learned something real from text and numbers
+    assert (pred["sentiment"] == y["sentiment"]).mean() > 0.9
+
+
+def test_proba_score_and_per_head_breakdown(fitted, reviews):
+    X, y = reviews
+    proba = fitted.predict_proba(X.head(5))
+    assert list(proba) == ["sentiment"]  # several heads: a dict of the class heads
+    assert proba["sentiment"].shape == (5, 2)
+    np.testing.assert_allclose(proba["sentiment"].sum(axis=1), 1.0, rtol=1e-6)
+    per_head = fitted.score_per_head(X, y)
+    assert set(per_head) == {"sentiment", "rating"}
+    assert per_head["sentiment"] > 0.9 and per_head["rating"] > 0.5
+    assert fitted.score(X, y) == pytest.approx(np.mean(list(per_head.values())))
+
+
+def test_history_has_per_head_columns_per_epoch(fitted):
+    h = fitted.history_
+    assert list(h.index) == [1, 2, 3, 4] and h.index.name == "epoch"
+    for column in ("loss", "sentiment_loss", "rating_loss", "sentiment_accuracy", "rating_mae"):
+        assert column in h.columns
+    assert h["loss"].iloc[-1] < h["loss"].iloc[0]
+
+
+def test_meta_and_fitted_attributes(fitted):
+    assert list(fitted.meta_.inputs) == ["numeric", "review"]
+    assert fitted.meta_.inputs["review"].vocabulary_size > 10
+    assert {h: s.kind for h, s in fitted.meta_.heads.items()} == {
+        "sentiment": "binary", "rating": "continuous"}
+    assert list(fitted.feature_names_in_) == ["price", "age", "review"]
+    assert fitted.n_features_in_ == 3
+
+
+def test_same_random_state_same_predictions_and_no_global_state_left(reviews):
+    X, y = reviews
+    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+    a = make_est(epochs=2).fit(X, y).predict(X)
+    assert random.getstate() == py_state
+    after = np.random.get_state()  # noqa: NPY002
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+    b = make_est(epochs=2).fit(X, y).predict(X)
+    pd.testing.assert_frame_equal(a, b)
+    c = make_est(epochs=2, random_state=1).fit(X, y).predict(X)
+    assert not np.allclose(a["rating"], c["rating"])
+
+
+def test_params_clone_and_nested_routing():
+    est = make_est(model__hidden_units=(8,))
+    params = est.get_params(deep=True)
+    assert params["model__hidden_units"] == (8,)
+    assert params["router__review__sequence_length"] is None
+    cloned = clone(est)
+    assert cloned.get_params()["model__hidden_units"] == (8,)
+    est.set_params(router__review__sequence_length=7, optimizer__learning_rate=0.1)
+    assert est.router.get_params()["review"].sequence_length == 7
+    assert est.optimizer__learning_rate == 0.1
+
+
+def test_pickle_joblib_deepcopy_round_trips(fitted, reviews):
+    X, _ = reviews
+    expected = fitted.predict(X)
+    buffer = io.BytesIO()
+    joblib.dump(fitted, buffer)
+    buffer.seek(0)
+    for again in (pickle.loads(pickle.dumps(fitted)), joblib.load(buffer), copy.deepcopy(fitted)):
+        pd.testing.assert_frame_equal(again.predict(X), expected)
+
+
+def test_task_classes_are_what_sklearn_expects():
+    assert is_classifier(FunctionalClassifier()) and not is_regressor(FunctionalClassifier())
+    assert is_regressor(FunctionalRegressor())
+    cv = check_cv(3, np.array([0, 1] * 10), classifier=is_classifier(FunctionalClassifier()))
+    assert isinstance(cv, StratifiedKFold)
+
+
+def test_classifier_single_head_proba_and_classes(reviews):
+    X, y = reviews
+    clf = FunctionalClassifier(router=router(), epochs=3, random_state=0,
+                               optimizer__learning_rate=0.01).fit(X, y["sentiment"])
+    assert clf.classes_.tolist() == ["negative", "positive"]
+    proba = clf.predict_proba(X.head(3))
+    assert isinstance(proba, np.ndarray) and proba.shape == (3, 2)
+    pred = clf.predict(X.head(3))
+    assert isinstance(pred, pd.Series) and pred.name == "sentiment"
+    assert clf.score(X, y["sentiment"]) > 0.9
+
+
+def test_regressor_has_no_predict_proba_and_scores_r2(reviews):
+    X, y = reviews
+    reg = FunctionalRegressor(router=router(), epochs=3, random_state=0,
+                              optimizer__learning_rate=0.01).fit(X, y["rating"])
+    assert not hasattr(reg, "predict_proba")
+    assert reg.score(X, y["rating"]) > 0.5
+
+
+def test_user_keras_model_is_cloned_not_mutated():
+    inp = keras.Input((3,), name="features")
+    out = keras.layers.Dense(1, activation="sigmoid", name="whatever")(inp)
+    user_model = keras.Model(inp, out)
+    before = [w.copy() for w in user_model.get_weights()]
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = FunctionalClassifier(model=user_model, epochs=2, random_state=0).fit(X, y)
+    assert clf.model_ is not user_model
+    assert not getattr(user_model, "compiled", False)
+    for w0, w1 in zip(before, user_model.get_weights(), strict=True):
+        np.testing.assert_array_equal(w0, w1)
+    assert clf.predict(X).shape == (64,)
+
+
+def test_compiled_builder_is_left_alone():
+    def build(meta):
+        inp = keras.Input(meta.inputs["features"].shape, name="features")
+        model = keras.Model(inp, keras.layers.Dense(1)(inp))
+        model.compile(optimizer="sgd", loss="mean_absolute_error")
+        return model
+
+    X = np.random.default_rng(0).normal(size=(32, 2))
+    reg = FunctionalRegressor(model=build, epochs=1).fit(X, X[:, 0])
+    assert reg.model_.loss == "mean_absolute_error"
+    assert isinstance(reg.model_.optimizer, keras.optimizers.SGD)
+
+
+def test_builder_receives_meta_and_model_params(reviews):
+    X, y = reviews
+    seen = {}
+
+    def build(meta, width=4):
+        seen["meta"], seen["width"] = meta, width
+        inputs = [keras.Input(s.shape, name=n, dtype=s.dtype) for n, s in meta.inputs.items()]
+        text = keras.layers.GlobalAveragePooling1D()(
+            keras.layers.Embedding(meta.inputs["review"].vocabulary_size, 4)(inputs[1]))
+        x = keras.layers.Concatenate()([inputs[0], text])
+        x = keras.layers.Dense(width, activation="relu")(x)
+        outs = [keras.layers.Dense(h.n_outputs, activation="sigmoid" if h.is_classification
+                                   else None, name=n)(x) for n, h in meta.heads.items()]
+        return keras.Model(inputs, outs)
+
+    est = FunctionalEstimator(model=build, router=router(), epochs=1, model__width=5).fit(X, y)
+    assert seen["width"] == 5
+    assert seen["meta"].heads["sentiment"].classes.tolist() == ["negative", "positive"]
+    assert est.predict(X.head(2)).shape == (2, 2)
+
+
+def test_mismatched_names_and_bad_builders_are_explained(reviews):
+    X, y = reviews
+
+    def wrong_outputs(meta):
+        inputs = [keras.Input(s.shape, name=n, dtype=s.dtype) for n, s in meta.inputs.items()]
+        x = keras.layers.Dense(2)(inputs[0])
+        return keras.Model(inputs, [keras.layers.Dense(1, name="sentimet")(x),
+                                    keras.layers.Dense(1, name="rating")(x)])
+
+    with pytest.raises(ValueError, match=r"outputs \['sentimet', 'rating'\].*did you mean"):
+        FunctionalEstimator(model=wrong_outputs, router=router(), epochs=1).fit(X, y)
+
+    def wrong_inputs(meta):
+        a, b = keras.Input((2,), name="nums"), keras.Input((3,), name="review")
+        x = keras.layers.Dense(2)(a)
+        return keras.Model([a, b], [keras.layers.Dense(1, name=h)(x) for h in meta.heads])
+
+    with pytest.raises(ValueError, match=r"no data for \['nums'\]"):
+        FunctionalEstimator(model=wrong_inputs, router=router(), epochs=1).fit(X, y)
+    with pytest.raises(TypeError, match="returned dict, not a keras.Model"):
+        FunctionalEstimator(model=lambda meta: {}, router=router(), epochs=1).fit(X, y)
+
+
+@pytest.mark.parametrize("param, value", [("epochs", 0), ("epochs", 2.5), ("batch_size", -1),
+                                          ("validation_split", 1.0)])
+def test_bad_numeric_parameters_are_named(reviews, param, value):
+    X, y = reviews
+    with pytest.raises(ValueError, match=f"'{param}'"):
+        make_est(**{param: value}).fit(X, y)
+
+
+def test_unknown_parameter_is_reported_at_fit(reviews):
+    X, y = reviews
+    est = make_est().set_params(epcohs=3)
+    with pytest.raises(ValueError, match="unknown parameter.*'epcohs'.*did you mean 'epochs'"):
+        est.fit(X, y)
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        make_est().predict(pd.DataFrame({"price": [1.0], "age": [1], "review": ["x"]}))
+
+
+def test_callbacks_are_fresh_and_routed(reviews):
+    X, y = reviews
+    stopper = keras.callbacks.EarlyStopping(monitor="loss", patience=50, min_delta=1e9)
+    est = make_est(epochs=6, callbacks=[stopper], callbacks__0__patience=0).fit(X, y)
+    # patience 0 and an impossible min_delta: the first epoch sets the bar, the second stops
+    assert len(est.history_) == 2
+    assert stopper.patience == 50 and stopper.model is None  # the user's object is untouched
+    named = make_est(epochs=6, callbacks={"stop": stopper}, callbacks__stop__patience=0)
+    assert len(named.fit(X, y).history_) == 2
+    with pytest.raises(ValueError, match="did you mean 'stop'"):
+        make_est(callbacks={"stop": stopper}, callbacks__stpo__patience=1).fit(X, y)
+
+
+def test_class_weight_per_head_changes_what_is_learned(reviews):
+    X, y = reviews
+    est = make_est(epochs=4, class_weight={"sentiment": {"positive": 0.0}}).fit(X, y)
+    assert (est.predict(X)["sentiment"] == "negative").all()
+    with pytest.raises(ValueError, match="label 'neutral'"):
+        make_est(class_weight={"sentiment": {"neutral": 2.0}}).fit(X, y)
+
+
+def test_sample_weight_per_head_and_all_zero(reviews):
+    X, y = reviews
+    w = np.where(y["sentiment"] == "positive", 0.0, 1.0)
+    est = make_est(epochs=4).fit(X, y, sample_weight={"sentiment": w})
+    assert (est.predict(X)["sentiment"] == "negative").all()
+    with pytest.raises(ValueError, match="zero for every sample"):
+        make_est().fit(X, y, sample_weight=np.zeros(len(X)))
+    with pytest.raises(ValueError, match="heads \\['sentimnt'\\].*did you mean 'sentiment'"):
+        make_est().fit(X, y, sample_weight={"sentimnt": w})
+
+
+def test_partial_fit_and_warm_start_continue_training(reviews):
+    X, y = reviews
+    est = make_est()
+    est.partial_fit(X, y)
+    model = est.model_
+    est.partial_fit(X, y)
+    assert est.model_ is model and len(est.history_) == 2
+    warm = make_est(epochs=2, warm_start=True).fit(X, y)
+    model = warm.model_
+    warm.fit(X, y)
+    assert warm.model_ is model and list(warm.history_.index) == [1, 2, 3, 4]
+
+
+def test_partial_fit_classes_declares_unseen_labels():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    clf = FunctionalClassifier(epochs=1)
+    clf.partial_fit(X, np.array(["a", "b"] * 10), classes=["a", "b", "c"])
+    assert clf.classes_.tolist() == ["a", "b", "c"]
+    clf.partial_fit(X, np.array(["c"] * 20))
+    assert clf.predict_proba(X).shape == (20, 3)
+
+
+def test_inputs_without_router(reviews):
+    X, y = reviews
+    rng = np.random.default_rng(0)
+    arrays = {"numbers": rng.normal(size=(len(X), 2)),
+              "tokens": rng.integers(1, 50, size=(len(X), 6))}
+    est = FunctionalEstimator(epochs=1).fit(arrays, y)
+    assert est.meta_.inputs["tokens"].kind == "tokens"
+    assert est.meta_.inputs["tokens"].vocabulary_size == 50
+    assert est.predict(arrays).shape == (len(X), 2)
+    auto = FunctionalEstimator(epochs=1).fit(X, y)  # DataFrame, no router: auto routing
+    assert list(auto.meta_.inputs) == ["numeric", "review"]
+
+
+def test_missing_labels_train_other_heads(reviews):
+    X, y = reviews
+    y = y.copy()
+    y.loc[y.index[:100], "rating"] = np.nan
+    est = make_est(epochs=3).fit(X, y)
+    assert est.history_["rating_loss"].notna().all()
+    assert not est.predict(X)["rating"].isna().any()
+    assert est.score_per_head(X, y)["sentiment"] > 0.8
+
+
+def test_loss_weights_and_per_head_loss(reviews):
+    X, y = reviews
+    est = make_est(epochs=1, loss_weights={"rating": 0.5},
+                   loss={"rating": "mean_absolute_error"}).fit(X, y)
+    assert est.history_["rating_loss"].iloc[0] > 0
+    with pytest.raises(ValueError, match="'loss_weights' names heads \\['ratng'\\]"):
+        make_est(loss_weights={"ratng": 0.5}).fit(X, y)
+
+
+def test_y_length_mismatch(reviews):
+    X, y = reviews
+    with pytest.raises(ValueError, match="y has 10 rows but X has 240"):
+        make_est().fit(X, y.head(10))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_grid_search_over_router_model_optimizer_and_loss_weights(reviews, n_jobs):
+    """The issue's acceptance case: DataFrame in, GridSearchCV, DataFrame out."""
+    X, y = reviews
+    grid = GridSearchCV(
+        make_est(epochs=2),
+        {
+            "router__review__sequence_length": [4, 8],
+            "model__hidden_units": [(8,)],
+            "optimizer__learning_rate": [0.01],
+            "loss_weights": [None, {"rating": 0.5}],
+        },
+        cv=2,
+        n_jobs=n_jobs,
+    ).fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    pred = grid.predict(X.head(4))
+    assert list(pred.columns) == ["sentiment", "rating"]
+    assert set(pred["sentiment"]) <= {"positive", "negative"}
+
+
+@pytest.mark.slow
+def test_cross_val_score_and_pipeline(reviews):
+    X, y = reviews
+    clf = FunctionalClassifier(router=router(), epochs=2, random_state=0,
+                               optimizer__learning_rate=0.01)
+    scores = cross_val_score(Pipeline([("clf", clf)]), X, y["sentiment"], cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.7
+
+
+def test_targets_parameter_groups_heads():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3))
+    y = pd.DataFrame({"a": (X[:, 0] > 0).astype(int), "b": (X[:, 1] > 0).astype(int),
+                      "v": X[:, 2]})
+    est = FunctionalEstimator(targets=TargetSplitter(heads={"tags": ["a", "b"], "v": "v"}),
+                              epochs=1).fit(X, y)
+    assert est.meta_.heads["tags"].kind == "multilabel-indicator"
+    pred = est.predict(X)
+    assert list(pred.columns) == ["a", "b", "v"]
+    assert set(np.unique(pred[["a", "b"]])) <= {0, 1}
