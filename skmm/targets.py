@@ -363,6 +363,10 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"TargetSplitter: head {name!r} mixes label types {types}; use one type."
                 ) from None
+            if classes.dtype == object:  # bool/number labels get their own dtype back
+                inferred = np.asarray(classes.tolist())
+                if inferred.dtype.kind in "biuf":
+                    classes = inferred
             if len(classes) < 2:
                 raise ValueError(
                     f"TargetSplitter: head {name!r} has only one class {classes.tolist()}; a "

@@ -31,6 +31,7 @@ def test_kind_detection_per_head(y_frame):
     assert s.heads_["label"].n_outputs == 3 and s.heads_["flag"].n_outputs == 1
     assert s.classes_["label"].tolist() == ["eggs", "ham", "spam"]
     assert s.classes_["code"].tolist() == [1, 2, 3]
+    assert s.classes_["flag"].dtype == bool  # metrics need real label dtypes, not object
 
 
 def test_encodings_and_dtypes(y_frame):

