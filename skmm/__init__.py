@@ -3,6 +3,7 @@
 from . import architectures
 from .estimators import FunctionalClassifier, FunctionalEstimator, FunctionalRegressor
 from .meta import ModelMeta
+from .persistence import UntrustedTypesError, load, save
 from .routing import InputRouter, InputSpec
 from .targets import HeadSpec, TargetSplitter
 from .text import TextSequencer
@@ -17,6 +18,9 @@ __all__ = [
     "ModelMeta",
     "TargetSplitter",
     "TextSequencer",
+    "UntrustedTypesError",
     "architectures",
+    "load",
+    "save",
 ]
 __version__ = "0.1.0"
