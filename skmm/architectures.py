@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keras
 
+from .layers import MaskedMean
 from .meta import ModelMeta
 
 __all__ = ["default_model", "head_activation", "TEXT_ENCODERS"]
@@ -36,7 +37,7 @@ def _text_tower(x, name, encoder, embedding_dim, text_units, vocabulary_size, ke
         vocabulary_size, embedding_dim, mask_zero=masked, name=f"{name}_embedding"
     )(x)
     if encoder == "mean":
-        return keras.layers.GlobalAveragePooling1D(name=f"{name}_mean")(x)
+        return MaskedMean(name=f"{name}_mean")(x)
     if encoder == "lstm":
         return keras.layers.LSTM(text_units, name=f"{name}_lstm")(x)
     if encoder == "gru":

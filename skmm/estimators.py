@@ -141,6 +141,13 @@ class FunctionalEstimator(BaseEstimator):
     warm_start : bool, default=False
         When True, a second ``fit`` continues training the fitted model
         instead of starting again.
+
+    Notes
+    -----
+    An interrupted fit (``KeyboardInterrupt``, e.g. Ctrl-C, raised while
+    Keras trains) keeps the weights trained so far and the epochs Keras
+    recorded in ``history_``; the estimator stays usable for ``predict``
+    and the interrupt is re-raised to the caller.
     **routed_params
         ``model__*`` (builder keyword arguments), ``optimizer__*``,
         ``loss__*``, ``compile__*`` (e.g. ``compile__jit_compile``),
@@ -632,6 +639,8 @@ class FunctionalEstimator(BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        if isinstance(X, pd.DataFrame) and X.shape[0] == 0:
+            raise ValueError(f"X is an empty DataFrame (0 rows, columns {list(X.columns)}).")
         arrays = self._fit_inputs(X) if reset else self._transform_inputs(X)
         n = len(next(iter(arrays.values())))
         if n == 0:
@@ -655,21 +664,33 @@ class FunctionalEstimator(BaseEstimator):
                 self._compile(model)
                 self.model_ = model
                 self.history_ = pd.DataFrame()
-            use_weights = any((w != 1.0).any() for w in weights.values())
-            routed = self._routed_params()
-            history = self.model_.fit(
-                self._model_x(arrays),
-                self._model_y(encoded),
-                sample_weight=self._model_y(weights) if use_weights else None,
-                epochs=epochs,
-                batch_size=self.batch_size,
-                validation_split=self.validation_split,
-                callbacks=_params.make_callbacks(self.callbacks, routed),
-                verbose=self.verbose,
-                **_params.routed(routed, "fit"),
-            )
+            try:
+                history = self._train(arrays, encoded, weights, epochs)
+            except KeyboardInterrupt:
+                # keep the weights trained so far and the epochs Keras recorded, then let
+                # the interrupt go on to the caller
+                partial = getattr(self.model_, "history", None)
+                if partial is not None and getattr(partial, "history", None):
+                    self._append_history(partial.history)
+                raise
         self._append_history(history.history)
         return self
+
+    def _train(self, arrays, encoded, weights, epochs):
+        """One call to ``model.fit`` with everything routed (an extension point)."""
+        use_weights = any((w != 1.0).any() for w in weights.values())
+        routed = self._routed_params()
+        return self.model_.fit(
+            self._model_x(arrays),
+            self._model_y(encoded),
+            sample_weight=self._model_y(weights) if use_weights else None,
+            epochs=epochs,
+            batch_size=self.batch_size,
+            validation_split=self.validation_split,
+            callbacks=_params.make_callbacks(self.callbacks, routed),
+            verbose=self.verbose,
+            **_params.routed(routed, "fit"),
+        )
 
     def _append_history(self, history):
         frame = pd.DataFrame(history)

@@ -185,6 +185,12 @@ class InputRouter(ColumnTransformer):
     def _check_columns(self, X, when):
         if not isinstance(X, pd.DataFrame):
             return
+        odd = [c for c in X.columns if not isinstance(c, str)]
+        if odd:
+            raise ValueError(
+                f"InputRouter: X has non-string column names {odd[:10]}; name every column "
+                "with a string (e.g. X.columns = X.columns.astype(str))."
+            )
         if X.columns.has_duplicates:
             dups = sorted({str(c) for c in X.columns[X.columns.duplicated()]})
             raise ValueError(

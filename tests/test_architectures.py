@@ -47,7 +47,7 @@ def test_token_input_gets_embedding_sized_from_vocabulary():
 
 @pytest.mark.parametrize(
     "encoder, layer",
-    [("mean", "GlobalAveragePooling1D"), ("lstm", "LSTM"), ("gru", "GRU"), ("conv", "Conv1D")],
+    [("mean", "MaskedMean"), ("lstm", "LSTM"), ("gru", "GRU"), ("conv", "Conv1D")],
 )
 def test_text_encoder_choice(encoder, layer):
     model = architectures.default_model(meta(), text_encoder=encoder, text_units=5)
@@ -55,6 +55,9 @@ def test_text_encoder_choice(encoder, layer):
     x = {"numeric": np.zeros((2, 3), "float32"), "review": np.ones((2, 12), "int32")}
     outputs = model.predict_on_batch([x["numeric"], x["review"]])
     assert [o.shape for o in outputs] == [(2, 4), (2, 1), (2, 3), (2, 1), (2, 2)]
+    # an empty document (all padding) still gives finite outputs
+    empty = model.predict_on_batch([x["numeric"], np.zeros((2, 12), "int32")])
+    assert all(np.isfinite(o).all() for o in empty)
 
 
 def test_shared_layers_and_dropout_are_tunable():
