@@ -37,6 +37,10 @@ __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 # Rows predicted per batch unless predict__batch_size says otherwise; a
 # request of at most this many rows is one direct batch call.
 _PREDICT_BATCH = 1024
+# early_stopping="auto" stops early from this many training samples on, holding
+# out this share of them when no validation_split is given.
+_AUTO_EARLY_STOPPING_SAMPLES = 1000
+_EARLY_STOPPING_FRACTION = 0.1
 
 _LOSSES = {
     "binary": "binary_crossentropy",
@@ -74,14 +78,6 @@ def _is_input_dict(X) -> bool:
     return isinstance(X, dict) and not sparse.issparse(X)
 
 
-def _auto_router(X: pd.DataFrame) -> InputRouter:
-    """Numeric and bool columns -> one standardised input; other columns -> text inputs."""
-    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
-               or pd.api.types.is_bool_dtype(X[c])]
-    text = [c for c in X.columns if c not in numeric]
-    return InputRouter.from_columns(numeric=numeric, text=text)
-
-
 class FunctionalEstimator(BaseEstimator):
     """A Keras Functional model with any inputs and any mix of heads, as an estimator.
 
@@ -99,8 +95,8 @@ class FunctionalEstimator(BaseEstimator):
         plain ``ColumnTransformer`` is used as an ``InputRouter`` with the
         same transformers. None: a dict of arrays is used as is, a numeric
         array becomes one input, and a DataFrame gets
-        ``InputRouter.from_columns`` with its numeric columns as one input
-        and every other column as text.
+        ``InputRouter.from_frame(X)`` (numbers in one input, each text or
+        categorical column in its own).
     targets : TargetSplitter or None, default=None
         How y splits into heads (grouping, kinds, standardisation, missing
         labels). Cloned in fit; None uses ``TargetSplitter()``.
@@ -129,6 +125,15 @@ class FunctionalEstimator(BaseEstimator):
     validation_split : float, default=0.0
         Share of the training data (the last rows, as in Keras) held out for
         validation metrics.
+    early_stopping : "auto", bool, default="auto"
+        Stop when the validation loss has not improved for
+        ``n_iter_no_change`` epochs and restore the best epoch's weights.
+        "auto" turns it on for ``fit`` on 1,000 samples or more. Without a
+        ``validation_split``, a random 10% of the training rows (drawn with
+        ``random_state``) is held out for it. ``partial_fit`` never stops
+        early.
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
     callbacks : None, list or dict of keras callbacks (classes or instances)
         Copied fresh for every fit; refined by
         ``callbacks__<position or key>__<argument>``.
@@ -201,6 +206,8 @@ class FunctionalEstimator(BaseEstimator):
         loss_weights=None,
         class_weight=None,
         validation_split=0.0,
+        early_stopping="auto",
+        n_iter_no_change=3,
         callbacks=None,
         verbose=0,
         random_state=None,
@@ -218,6 +225,8 @@ class FunctionalEstimator(BaseEstimator):
         self.loss_weights = loss_weights
         self.class_weight = class_weight
         self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
         self.callbacks = callbacks
         self.verbose = verbose
         self.random_state = random_state
@@ -283,6 +292,12 @@ class FunctionalEstimator(BaseEstimator):
         integer("epochs", 1)
         integer("batch_size", 1)
         integer("verbose", 0)
+        integer("n_iter_no_change", 1)
+        if self.early_stopping not in ("auto", True, False):
+            raise ValueError(
+                "Parameter 'early_stopping' must be 'auto', True or False; "
+                f"got {self.early_stopping!r}."
+            )
         vs = self.validation_split
         if not isinstance(vs, numbers.Real) or not 0.0 <= vs < 1.0:
             raise ValueError(f"Parameter 'validation_split' must be in [0, 1); got {vs!r}.")
@@ -305,7 +320,7 @@ class FunctionalEstimator(BaseEstimator):
             arrays = {"features": validate_data(self, X, dtype=np.float32, reset=True)}
         else:
             if router is None:
-                router = _auto_router(X)
+                router = InputRouter.from_frame(X)
             elif isinstance(router, ColumnTransformer) and not isinstance(router, InputRouter):
                 router = InputRouter(**router.get_params(deep=False))
             elif not isinstance(router, InputRouter):
@@ -623,7 +638,8 @@ class FunctionalEstimator(BaseEstimator):
         self
         """
         fitted = hasattr(self, "model_")
-        return self._fit(X, y, sample_weight, self.epochs, reset=not (self.warm_start and fitted))
+        return self._fit(X, y, sample_weight, self.epochs, reset=not (self.warm_start and fitted),
+                         may_stop_early=True)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch on this batch, keeping the model between calls.
@@ -633,7 +649,7 @@ class FunctionalEstimator(BaseEstimator):
         """
         return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"))
 
-    def _fit(self, X, y, sample_weight, epochs, reset):
+    def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False):
         self._check_params()
         if y is None:
             raise ValueError(
@@ -665,7 +681,8 @@ class FunctionalEstimator(BaseEstimator):
                 self.model_ = model
                 self.history_ = pd.DataFrame()
             try:
-                history = self._train(arrays, encoded, weights, epochs)
+                history = self._train(arrays, encoded, weights, epochs,
+                                      may_stop_early and self._stops_early(n), seed)
             except KeyboardInterrupt:
                 # keep the weights trained so far and the epochs Keras recorded, then let
                 # the interrupt go on to the caller
@@ -676,19 +693,44 @@ class FunctionalEstimator(BaseEstimator):
         self._append_history(history.history)
         return self
 
-    def _train(self, arrays, encoded, weights, epochs):
+    def _stops_early(self, n):
+        if self.early_stopping == "auto":
+            return n >= _AUTO_EARLY_STOPPING_SAMPLES
+        return bool(self.early_stopping)
+
+    def _train(self, arrays, encoded, weights, epochs, stop_early=False, seed=None):
         """One call to ``model.fit`` with everything routed (an extension point)."""
         use_weights = any((w != 1.0).any() for w in weights.values())
         routed = self._routed_params()
+        callbacks = _params.make_callbacks(self.callbacks, routed)
+        kwargs = {"validation_split": self.validation_split}
+        if stop_early:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=self.n_iter_no_change, restore_best_weights=True))
+            if not self.validation_split:
+                n = len(next(iter(arrays.values())))
+                order = np.random.default_rng(seed).permutation(n)
+                n_val = max(1, int(round(_EARLY_STOPPING_FRACTION * n)))
+                val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+
+                def take(d, idx):
+                    return {k: v[idx] for k, v in d.items()}
+
+                held_out = (self._model_x(take(arrays, val)), self._model_y(take(encoded, val)))
+                if use_weights:
+                    held_out += (self._model_y(take(weights, val)),)
+                kwargs = {"validation_data": held_out}
+                arrays, encoded, weights = take(arrays, train), take(encoded, train), take(
+                    weights, train)
         return self.model_.fit(
             self._model_x(arrays),
             self._model_y(encoded),
             sample_weight=self._model_y(weights) if use_weights else None,
             epochs=epochs,
             batch_size=self.batch_size,
-            validation_split=self.validation_split,
-            callbacks=_params.make_callbacks(self.callbacks, routed),
+            callbacks=callbacks,
             verbose=self.verbose,
+            **kwargs,
             **_params.routed(routed, "fit"),
         )
 

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from sklearn.compose import ColumnTransformer
-from sklearn.pipeline import Pipeline
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
@@ -126,14 +127,16 @@ class InputRouter(ColumnTransformer):
         cls,
         numeric=(),
         text=(),
+        categorical=(),
         *,
         numeric_name="numeric",
         scale=True,
+        impute=False,
         max_tokens=20000,
         sequence_length=None,
         ngrams=None,
     ):
-        """Build the common router: one numeric input, one token input per text column.
+        """Build the common router: numbers in one input, one input per text or category column.
 
         Parameters
         ----------
@@ -143,11 +146,22 @@ class InputRouter(ColumnTransformer):
             Free-text columns; each gets its own :class:`~skmm.TextSequencer`
             and an input named after the column (characters Keras does not
             accept in names become ``_``).
+        categorical : list of str
+            Columns of categories (strings with few values); each becomes a
+            one-token input (``TextSequencer(split="whole",
+            standardize=None, sequence_length=1)``) that the default
+            architecture embeds. Unseen categories map to the
+            out-of-vocabulary id.
         numeric_name : str, default="numeric"
             Name of the numeric input.
         scale : bool, default=True
             Standardise numeric columns (``StandardScaler``); False passes
             them through.
+        impute : bool, default=False
+            Fill missing numbers with the column median and add a 0/1
+            missing-indicator column per column that had gaps
+            (``SimpleImputer(add_indicator=True)``). Off by default, so NaN in
+            a numeric column is reported instead of silently filled.
         max_tokens, sequence_length, ngrams
             Passed to every ``TextSequencer``.
 
@@ -162,24 +176,83 @@ class InputRouter(ColumnTransformer):
         >>> [name for name, _, _ in router.transformers]
         ['numeric', 'review']
         """
-        numeric = [numeric] if isinstance(numeric, str) else list(numeric)
-        text = [text] if isinstance(text, str) else list(text)
+        def as_list(columns):
+            return [columns] if isinstance(columns, str) else list(columns)
+
+        numeric, text, categorical = as_list(numeric), as_list(text), as_list(categorical)
         transformers = []
         if numeric:
-            transformers.append(
-                (numeric_name, StandardScaler() if scale else "passthrough", numeric)
-            )
+            steps = [SimpleImputer(strategy="median", add_indicator=True)] if impute else []
+            steps += [StandardScaler()] if scale else []
+            block = (make_pipeline(*steps) if len(steps) > 1
+                     else steps[0] if steps else "passthrough")
+            transformers.append((numeric_name, block, numeric))
+
+        def input_name(column, suffix):
+            name = re.sub(r"[^0-9A-Za-z_.-]", "_", str(column)) or suffix
+            if name in {t[0] for t in transformers} or name == numeric_name:
+                name = f"{name}_{suffix}"
+            return name
+
         for column in text:
-            name = re.sub(r"[^0-9A-Za-z_.-]", "_", str(column)) or "text"
-            if name == numeric_name or name in {t[0] for t in transformers}:
-                name = f"{name}_text"
             seq = TextSequencer(
                 max_tokens=max_tokens, sequence_length=sequence_length, ngrams=ngrams
             )
-            transformers.append((name, seq, column))
+            transformers.append((input_name(column, "text"), seq, column))
+        for column in categorical:
+            seq = TextSequencer(standardize=None, split="whole", sequence_length=1)
+            transformers.append((input_name(column, "category"), seq, column))
         if not transformers:
-            raise ValueError("InputRouter.from_columns needs at least one numeric or text column.")
+            raise ValueError(
+                "InputRouter.from_columns needs at least one numeric, text or categorical column."
+            )
         return cls(transformers)
+
+    @classmethod
+    def from_frame(cls, X, *, max_categories=50, **kwargs):
+        """Build :meth:`from_columns` for a DataFrame by looking at its columns.
+
+        Numbers and bools are numeric; a ``category`` column, or a string
+        column with at most ``max_categories`` distinct values that are
+        single short phrases (at most 3 words on average), is categorical;
+        any other column is free text.
+
+        Parameters
+        ----------
+        X : DataFrame
+        max_categories : int, default=50
+        **kwargs
+            Passed to :meth:`from_columns` (``impute``, ``ngrams``, ...).
+
+        Returns
+        -------
+        InputRouter
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skmm import InputRouter
+        >>> X = pd.DataFrame({"price": [1.0, 2.0, 3.0], "color": ["red", "blue", "red"],
+        ...                   "review": ["good value for the money", "it broke within a week",
+        ...                              None]})
+        >>> [(name, cols) for name, _, cols in InputRouter.from_frame(X).transformers]
+        [('numeric', ['price']), ('review', 'review'), ('color', 'color')]
+        """
+        numeric, text, categorical = [], [], []
+        for column in X.columns:
+            values = X[column]
+            if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+                numeric.append(column)
+            elif isinstance(values.dtype, pd.CategoricalDtype):
+                categorical.append(column)
+            else:
+                present = values.dropna().astype(str)
+                words = present.str.split().str.len().mean() if len(present) else 0.0
+                if present.nunique() <= max_categories and words <= 3:
+                    categorical.append(column)
+                else:
+                    text.append(column)
+        return cls.from_columns(numeric=numeric, text=text, categorical=categorical, **kwargs)
 
     # -- column checks ------------------------------------------------------
     def _check_columns(self, X, when):

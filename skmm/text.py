@@ -23,7 +23,7 @@ OOV_ID = 1
 _RESERVED = 2
 
 _STANDARDIZERS = ("lower_and_strip_punctuation", "lower")
-_SPLITTERS = ("whitespace",)
+_SPLITTERS = ("whitespace", "whole")
 _SIDES = ("post", "pre")
 
 # When ``sequence_length`` is None the length is learned in fit: long enough
@@ -66,13 +66,22 @@ def _standardizer(standardize) -> Callable[[str], str] | None:
     )
 
 
+def _whole(text: str) -> list[str]:
+    """The whole (stripped) value as one token: for categories."""
+    text = text.strip()
+    return [text] if text else []
+
+
 def _splitter(split) -> Callable[[str], list[str]]:
     if split is None or split == "whitespace":
         return str.split
+    if split == "whole":
+        return _whole
     if callable(split):
         return split
     raise ValueError(
-        f"TextSequencer parameter 'split' must be 'whitespace' or a callable; got {split!r}."
+        "TextSequencer parameter 'split' must be 'whitespace', 'whole' or a callable; "
+        f"got {split!r}."
     )
 
 
@@ -170,8 +179,9 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         and deletes every Unicode punctuation character (as Keras'
         ``TextVectorization`` does for ASCII), so "Don't!" becomes "dont".
         A callable maps one string to one string.
-    split : "whitespace" or callable, default="whitespace"
-        How a standardised document becomes tokens. A callable maps one
+    split : "whitespace", "whole" or callable, default="whitespace"
+        How a standardised document becomes tokens. "whole" makes the whole
+        value one token (for categorical columns). A callable maps one
         string to a list of strings.
     ngrams : int, sequence of int or None, default=None
         As in Keras: an int ``n`` adds all n-grams of sizes ``1..n``, a tuple

@@ -149,3 +149,33 @@ def test_set_output_pandas_refused(frame):
 def test_usable_inside_a_pipeline(frame):
     pipe = Pipeline([("router", make_router())]).fit(frame)
     assert set(pipe.transform(frame)) == {"numeric", "text"}
+
+
+def test_from_columns_categorical_and_impute():
+    X = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0], "color": ["red", "blue", None, "red"],
+                      "note": ["a b", "c", "d e f", ""]})
+    router = InputRouter.from_columns(numeric=["x"], text=["note"], categorical=["color"],
+                                      impute=True)
+    out = router.fit_transform(X)
+    assert out["numeric"].shape == (4, 2)  # the value and its missing indicator
+    assert np.isfinite(out["numeric"]).all()
+    assert out["color"].shape == (4, 1) and out["color"][2, 0] == 0  # missing -> padding
+    seq = router.named_transformers_["color"]
+    assert set(seq.vocabulary_) == {"red", "blue"}
+    unseen = router.transform(X.assign(color=["green", "red", "blue", "red"]))["color"]
+    assert unseen[0, 0] == 1  # out of vocabulary
+    with pytest.raises(ValueError, match=r"NaN or infinite values in column\(s\) \['x'\]"):
+        InputRouter.from_columns(numeric=["x"]).fit(X)
+
+
+def test_from_frame_detects_column_kinds():
+    X = pd.DataFrame({
+        "n": [1, 2, 3, 4], "flag": [True, False, True, True],
+        "grade": pd.Categorical(["a", "b", "a", "c"]),
+        "city": ["Paris", "Oslo", "Paris", "Rome"],
+        "review": ["great product would buy again", "it broke after two days of use",
+                   "fine", "not what the picture showed at all"],
+    })
+    kinds = {name: cols for name, _, cols in InputRouter.from_frame(X).transformers}
+    assert kinds == {"numeric": ["n", "flag"], "review": "review", "grade": "grade",
+                     "city": "city"}
