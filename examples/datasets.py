@@ -76,3 +76,28 @@ def load_diamonds():
     y = pd.DataFrame({"premium_cut": df["cut"].isin(["Premium", "Ideal"]),
                       "log_price": np.log(df["price"].astype(float))})
     return X, y
+
+
+def load_birds():
+    """19,302 FAA wildlife-strike reports (``openintro/birds``).
+
+    Returns
+    -------
+    X : DataFrame
+        ``remarks`` (free text written by the reporter), categorical
+        ``phase_of_flt``, ``time_of_day``, ``sky`` and ``operator``, and
+        numeric ``ac_mass``, ``num_engs``, ``speed`` (with gaps).
+    y : DataFrame
+        ``had_effect`` (the strike changed the flight: precautionary
+        landing, aborted take-off, engine shut down...; binary) and
+        ``log_height`` (``log1p`` of the height in feet; regression, missing
+        for 17% of reports).
+    """
+    df = _rdataset("openintro", "birds")
+    X = df[["remarks", "phase_of_flt", "time_of_day", "sky", "operator", "ac_mass", "num_engs",
+            "speed"]].copy()
+    for column in ("remarks", "phase_of_flt", "time_of_day", "sky", "operator"):
+        X[column] = X[column].astype(object)
+    y = pd.DataFrame({"had_effect": df["effect"].notna(),
+                      "log_height": np.log1p(df["height"].astype(float))})
+    return X, y

@@ -94,7 +94,8 @@ class FunctionalEstimator(BaseEstimator):
         Routes DataFrame columns to the model's inputs (cloned in fit). A
         plain ``ColumnTransformer`` is used as an ``InputRouter`` with the
         same transformers. None: a dict of arrays is used as is, a numeric
-        array becomes one input, and a DataFrame gets
+        array (or a DataFrame whose column names are not all strings)
+        becomes one input, and a DataFrame with string column names gets
         ``InputRouter.from_frame(X)`` (numbers in one input, each text or
         categorical column in its own).
     targets : TargetSplitter or None, default=None
@@ -315,7 +316,11 @@ class FunctionalEstimator(BaseEstimator):
         if _is_input_dict(X):
             self.router_ = None
             arrays = self._dict_arrays(X)
-        elif router is None and not isinstance(X, pd.DataFrame):
+        elif router is None and not (
+            isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns)
+        ):
+            # arrays, and DataFrames without string column names (as scikit-learn treats
+            # them): one numeric input
             self.router_ = None
             arrays = {"features": validate_data(self, X, dtype=np.float32, reset=True)}
         else:
