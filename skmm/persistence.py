@@ -42,6 +42,7 @@ SKMM_TYPES = [
     "skmm.estimators.FunctionalEstimator",
     "skmm.estimators.FunctionalClassifier",
     "skmm.estimators.FunctionalRegressor",
+    "skmm.preprocessing.QuantileBins",
     "skmm.routing.InputRouter",
     "skmm.routing.InputSpec",
     "skmm.targets.HeadSpec",

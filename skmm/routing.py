@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from .preprocessing import QuantileBins
 from .text import TextSequencer
 
 __all__ = ["InputRouter", "InputSpec"]
@@ -131,6 +132,7 @@ class InputRouter(ColumnTransformer):
         *,
         numeric_name="numeric",
         scale=True,
+        bins=32,
         impute=False,
         max_tokens=20000,
         sequence_length=None,
@@ -155,8 +157,13 @@ class InputRouter(ColumnTransformer):
         numeric_name : str, default="numeric"
             Name of the numeric input.
         scale : bool, default=True
-            Standardise numeric columns (``StandardScaler``); False passes
-            them through.
+            Standardise numeric columns; False passes them through (and
+            ignores ``bins``).
+        bins : int or None, default=32
+            Besides its standardised value, give each numeric column a
+            one-hot code of its quantile bin (:class:`skmm.preprocessing.QuantileBins`),
+            so the network learns thresholds as easily as a tree does.
+            None or 0: standardised values only (``StandardScaler``).
         impute : bool, default=False
             Fill missing numbers with the column median and add a 0/1
             missing-indicator column per column that had gaps
@@ -183,7 +190,8 @@ class InputRouter(ColumnTransformer):
         transformers = []
         if numeric:
             steps = [SimpleImputer(strategy="median", add_indicator=True)] if impute else []
-            steps += [StandardScaler()] if scale else []
+            if scale:
+                steps.append(QuantileBins(bins) if bins else StandardScaler())
             block = (make_pipeline(*steps) if len(steps) > 1
                      else steps[0] if steps else "passthrough")
             transformers.append((numeric_name, block, numeric))

@@ -65,7 +65,8 @@ def test_text_sequencer_fitted_tokens_all_known(docs):
     ).filter(lambda df: len(df) > 0)
 )
 def test_input_router_dtypes_and_shapes(frame):
-    router = InputRouter.from_columns(numeric=["a", "b"], text=["t"], sequence_length=5)
+    router = InputRouter.from_columns(numeric=["a", "b"], text=["t"], sequence_length=5,
+                                      bins=None)
     out = router.fit_transform(frame)
     assert out["numeric"].dtype == np.float32 and out["numeric"].shape == (len(frame), 2)
     assert out["t"].dtype == np.int32 and out["t"].shape == (len(frame), 5)

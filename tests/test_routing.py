@@ -155,7 +155,7 @@ def test_from_columns_categorical_and_impute():
     X = pd.DataFrame({"x": [1.0, np.nan, 3.0, 4.0], "color": ["red", "blue", None, "red"],
                       "note": ["a b", "c", "d e f", ""]})
     router = InputRouter.from_columns(numeric=["x"], text=["note"], categorical=["color"],
-                                      impute=True)
+                                      impute=True, bins=None)
     out = router.fit_transform(X)
     assert out["numeric"].shape == (4, 2)  # the value and its missing indicator
     assert np.isfinite(out["numeric"]).all()
@@ -179,3 +179,13 @@ def test_from_frame_detects_column_kinds():
     kinds = {name: cols for name, _, cols in InputRouter.from_frame(X).transformers}
     assert kinds == {"numeric": ["n", "flag"], "review": "review", "grade": "grade",
                      "city": "city"}
+
+
+def test_from_columns_bins_numbers_by_default(frame):
+    router = InputRouter.from_columns(numeric=["age", "income"], bins=2)
+    out = router.fit_transform(frame)["numeric"]
+    # per column: the standardised value, then one 0/1 column per quantile bin
+    assert out.shape == (4, 2 + 2 + 2)
+    np.testing.assert_array_equal(out[:, 2:].sum(axis=1), [2, 2, 2, 2])
+    plain = InputRouter.from_columns(numeric=["age", "income"], bins=None).fit_transform(frame)
+    np.testing.assert_allclose(out[:, :2], plain["numeric"], rtol=1e-6)
