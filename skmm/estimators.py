@@ -73,6 +73,18 @@ def _may_have_class_heads(est) -> bool:
     return True
 
 
+def _match_names(model_names, n_model, expected):
+    """Order of ``expected`` names as the model lists them, or None if they differ.
+
+    One model input (output) takes the one router input (head) whatever its name.
+    """
+    if n_model == 1 and len(expected) == 1:
+        return list(expected)
+    if set(model_names) == set(expected) and len(model_names) == n_model:
+        return list(model_names)
+    return None
+
+
 def _is_input_dict(X) -> bool:
     """A dict of named input arrays (scipy's DOK sparse matrix is a dict too, and is not)."""
     return isinstance(X, dict) and not sparse.issparse(X)
@@ -527,11 +539,8 @@ class FunctionalEstimator(BaseEstimator):
     def _wire(self, model, meta):
         """Check the model's input/output names against the router and heads."""
         in_names = [t.name for t in model.inputs]
-        if len(in_names) == 1 and len(meta.inputs) == 1:
-            self.input_order_ = list(meta.inputs)
-        elif set(in_names) == set(meta.inputs):
-            self.input_order_ = in_names
-        else:
+        self.input_order_ = _match_names(in_names, len(model.inputs), meta.inputs)
+        if self.input_order_ is None:
             missing = [n for n in in_names if n not in meta.inputs]
             raise ValueError(
                 f"The model's inputs {in_names} do not match the router's inputs "
@@ -546,11 +555,8 @@ class FunctionalEstimator(BaseEstimator):
             else "single"
         )
         out_names = list(getattr(model, "output_names", None) or [])
-        if len(model.outputs) == 1 and len(meta.heads) == 1:
-            self.output_order_ = list(meta.heads)
-        elif set(out_names) == set(meta.heads) and len(out_names) == len(model.outputs):
-            self.output_order_ = out_names
-        else:
+        self.output_order_ = _match_names(out_names, len(model.outputs), meta.heads)
+        if self.output_order_ is None:
             extra = [n for n in out_names if n not in meta.heads]
             raise ValueError(
                 f"The model's outputs {out_names} do not match the target heads "
@@ -558,13 +564,10 @@ class FunctionalEstimator(BaseEstimator):
                 f"{_did_you_mean(extra[0], meta.heads) if extra else ''}. Name each output "
                 "layer after a head (a column of y, or a key of TargetSplitter(heads=...))."
             )
-        for name in self.output_order_:
+        for name, output in zip(self.output_order_, model.outputs, strict=True):
             head = meta.heads[name]
-            idx = self.output_order_.index(name)
-            width = model.outputs[idx].shape[-1]
-            if width is not None and width != head.n_outputs and not (
-                head.kind == "multiclass" and width == head.n_outputs
-            ):
+            width = output.shape[-1]
+            if width is not None and width != head.n_outputs:
                 raise ValueError(
                     f"Output {name!r} has {width} units but head {name!r} ({head.kind}) needs "
                     f"{head.n_outputs}."

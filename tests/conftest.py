@@ -40,6 +40,13 @@ def make_reviews(n=240, seed=0):
     return X, y
 
 
+def review_router(**params):
+    """The router the review tests share: numbers in one input, the review as text."""
+    from skmm import InputRouter
+
+    return InputRouter.from_columns(numeric=["price", "age"], text=["review"], **params)
+
+
 @pytest.fixture(scope="session")
 def reviews():
     return make_reviews()

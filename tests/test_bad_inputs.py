@@ -8,13 +8,14 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import review_router
 from sklearn.exceptions import NotFittedError
 
-from skmm import FunctionalEstimator, InputRouter
+from skmm import FunctionalEstimator
 
 
 def make_est(**params):
-    base = dict(router=InputRouter.from_columns(numeric=["price", "age"], text=["review"]),
+    base = dict(router=review_router(),
                 epochs=1, batch_size=32, random_state=0)
     base.update(params)
     return FunctionalEstimator(**base)

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import review_router
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv, cross_val_score
@@ -17,17 +18,12 @@ from skmm import (
     FunctionalClassifier,
     FunctionalEstimator,
     FunctionalRegressor,
-    InputRouter,
     TargetSplitter,
 )
 
 
-def router():
-    return InputRouter.from_columns(numeric=["price", "age"], text=["review"])
-
-
 def make_est(**params):
-    base = dict(router=router(), epochs=4, batch_size=16, random_state=0,
+    base = dict(router=review_router(), epochs=4, batch_size=16, random_state=0,
                 optimizer__learning_rate=0.01)
     base.update(params)
     return FunctionalEstimator(**base)
@@ -124,7 +120,7 @@ def test_task_classes_are_what_sklearn_expects():
 
 def test_classifier_single_head_proba_and_classes(reviews):
     X, y = reviews
-    clf = FunctionalClassifier(router=router(), epochs=3, random_state=0,
+    clf = FunctionalClassifier(router=review_router(), epochs=3, random_state=0,
                                optimizer__learning_rate=0.01).fit(X, y["sentiment"])
     assert clf.classes_.tolist() == ["negative", "positive"]
     proba = clf.predict_proba(X.head(3))
@@ -136,7 +132,7 @@ def test_classifier_single_head_proba_and_classes(reviews):
 
 def test_regressor_has_no_predict_proba_and_scores_r2(reviews):
     X, y = reviews
-    reg = FunctionalRegressor(router=router(), epochs=3, random_state=0,
+    reg = FunctionalRegressor(router=review_router(), epochs=3, random_state=0,
                               optimizer__learning_rate=0.01).fit(X, y["rating"])
     assert not hasattr(reg, "predict_proba")
     assert reg.score(X, y["rating"]) > 0.5
@@ -185,7 +181,8 @@ def test_builder_receives_meta_and_model_params(reviews):
                                    else None, name=n)(x) for n, h in meta.heads.items()]
         return keras.Model(inputs, outs)
 
-    est = FunctionalEstimator(model=build, router=router(), epochs=1, model__width=5).fit(X, y)
+    est = FunctionalEstimator(model=build, router=review_router(), epochs=1, model__width=5)
+    est.fit(X, y)
     assert seen["width"] == 5
     assert seen["meta"].heads["sentiment"].classes.tolist() == ["negative", "positive"]
     assert est.predict(X.head(2)).shape == (2, 2)
@@ -201,7 +198,7 @@ def test_mismatched_names_and_bad_builders_are_explained(reviews):
                                     keras.layers.Dense(1, name="rating")(x)])
 
     with pytest.raises(ValueError, match=r"outputs \['sentimet', 'rating'\].*did you mean"):
-        FunctionalEstimator(model=wrong_outputs, router=router(), epochs=1).fit(X, y)
+        FunctionalEstimator(model=wrong_outputs, router=review_router(), epochs=1).fit(X, y)
 
     def wrong_inputs(meta):
         a, b = keras.Input((2,), name="nums"), keras.Input((3,), name="review")
@@ -209,9 +206,9 @@ def test_mismatched_names_and_bad_builders_are_explained(reviews):
         return keras.Model([a, b], [keras.layers.Dense(1, name=h)(x) for h in meta.heads])
 
     with pytest.raises(ValueError, match=r"no data for \['nums'\]"):
-        FunctionalEstimator(model=wrong_inputs, router=router(), epochs=1).fit(X, y)
+        FunctionalEstimator(model=wrong_inputs, router=review_router(), epochs=1).fit(X, y)
     with pytest.raises(TypeError, match="returned dict, not a keras.Model"):
-        FunctionalEstimator(model=lambda meta: {}, router=router(), epochs=1).fit(X, y)
+        FunctionalEstimator(model=lambda meta: {}, router=review_router(), epochs=1).fit(X, y)
 
 
 @pytest.mark.parametrize("param, value", [("epochs", 0), ("epochs", 2.5), ("batch_size", -1),
@@ -355,7 +352,7 @@ def test_grid_search_over_router_model_optimizer_and_loss_weights(reviews, n_job
 @pytest.mark.slow
 def test_cross_val_score_and_pipeline(reviews):
     X, y = reviews
-    clf = FunctionalClassifier(router=router(), epochs=2, random_state=0,
+    clf = FunctionalClassifier(router=review_router(), epochs=2, random_state=0,
                                optimizer__learning_rate=0.01)
     scores = cross_val_score(Pipeline([("clf", clf)]), X, y["sentiment"], cv=3)
     assert scores.shape == (3,) and scores.mean() > 0.7

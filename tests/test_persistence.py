@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from conftest import review_router
 
 import skmm
-from skmm import FunctionalClassifier, FunctionalEstimator, InputRouter
+from skmm import FunctionalClassifier, FunctionalEstimator
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 
@@ -20,7 +21,7 @@ FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 def fitted(reviews):
     X, y = reviews
     y = y.assign(grade=pd.Categorical(np.where(y["rating"] > 3, "high", "low")))
-    est = FunctionalEstimator(router=InputRouter.from_columns(["price", "age"], ["review"]),
+    est = FunctionalEstimator(router=review_router(),
                               epochs=2, random_state=0).fit(X, y)
     return est, X, y
 

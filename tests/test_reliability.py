@@ -10,12 +10,13 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import review_router
 
-from skmm import FunctionalEstimator, InputRouter, TargetSplitter
+from skmm import FunctionalEstimator, TargetSplitter
 
 
 def make_est(**params):
-    base = dict(router=InputRouter.from_columns(numeric=["price", "age"], text=["review"]),
+    base = dict(router=review_router(),
                 targets=TargetSplitter(standardize=False), epochs=3, batch_size=16,
                 random_state=0, optimizer__learning_rate=0.01)
     base.update(params)
@@ -82,12 +83,12 @@ _DETERMINISM_SCRIPT = textwrap.dedent(
     import os, random, sys
     import numpy as np
     sys.path.insert(0, {tests!r})
-    from conftest import make_reviews
+    from conftest import make_reviews, review_router
     import keras
-    from skmm import FunctionalEstimator, InputRouter
+    from skmm import FunctionalEstimator
     X, y = make_reviews(n=96)
     def fit():
-        est = FunctionalEstimator(router=InputRouter.from_columns(["price", "age"], ["review"]),
+        est = FunctionalEstimator(router=review_router(),
                                   epochs=2, random_state=7, model__dropout=0.3)
         return est.fit(X, y).predict(X)["rating"].to_numpy()
     state = random.getstate()
