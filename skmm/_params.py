@@ -28,19 +28,31 @@ def routed(params: dict, prefix: str) -> dict:
     return {k[len(head):]: v for k, v in params.items() if k.startswith(head)}
 
 
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
+def _class_named(module, name: str):
+    """The class in a Keras module called ``name``, ignoring case and underscores.
+
+    "adamw" finds ``AdamW``, "sparse_categorical_crossentropy" finds
+    ``SparseCategoricalCrossentropy``.
+    """
+    key = name.replace("_", "").lower()
+    for attr in dir(module):
+        value = getattr(module, attr)
+        if inspect.isclass(value) and attr.lower() == key:
+            return value
+    return None
+
+
+def _class_names(module):
+    return [n for n in dir(module) if inspect.isclass(getattr(module, n)) and n[0] != "_"]
 
 
 def make_optimizer(optimizer, kwargs: dict):
     """A fresh optimizer from a name, class or instance plus ``optimizer__*`` kwargs."""
     if isinstance(optimizer, str):
-        cls = getattr(keras.optimizers, _camel(optimizer), None) or getattr(
-            keras.optimizers, optimizer, None)
-        if cls is None or not inspect.isclass(cls):
-            names = [n for n in dir(keras.optimizers) if inspect.isclass(
-                getattr(keras.optimizers, n)) and not n.startswith("_")]
-            close = difflib.get_close_matches(_camel(optimizer), names, n=1)
+        cls = _class_named(keras.optimizers, optimizer)
+        if cls is None:
+            names = {n.lower(): n for n in _class_names(keras.optimizers)}
+            close = [names[c] for c in difflib.get_close_matches(optimizer.lower(), names, n=1)]
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"Parameter 'optimizer': unknown optimizer {optimizer!r}{hint}.")
         optimizer = cls
@@ -63,8 +75,8 @@ def make_loss(loss, kwargs: dict):
     if inspect.isclass(loss):
         return loss(**kwargs)
     if isinstance(loss, str) and kwargs:
-        cls = getattr(keras.losses, _camel(loss), None) or getattr(keras.losses, loss, None)
-        if cls is None or not inspect.isclass(cls):
+        cls = _class_named(keras.losses, loss)
+        if cls is None:
             raise ValueError(
                 f"loss__* parameters {sorted(kwargs)} need a loss class; {loss!r} is not one."
             )

@@ -593,9 +593,10 @@ class FunctionalEstimator(BaseEstimator):
         routed = self._routed_params()
         heads = self.splitter_.heads_
         loss_kwargs = _params.routed(routed, "loss")
+        given = self._per_head(self.loss, "loss", lambda h: None)  # loss__* refines these
         losses = [
-            _params.make_loss(loss, loss_kwargs)
-            for loss in self._per_head(self.loss, "loss", lambda h: _LOSSES[heads[h].kind])
+            _LOSSES[heads[h].kind] if loss is None else _params.make_loss(loss, loss_kwargs)
+            for h, loss in zip(self.output_order_, given, strict=True)
         ]
         metrics = self._per_head(self.metrics, "metrics", lambda h: _default_metrics(heads[h].kind))
         weights = None

@@ -386,3 +386,13 @@ def test_early_stopping_auto_holds_out_rows_and_restores_the_best_epoch():
     assert "val_loss" not in off.history_.columns
     with pytest.raises(ValueError, match="'early_stopping'"):
         make_est(early_stopping="yes").fit(X, y)
+
+
+def test_optimizer_and_loss_names_and_routed_arguments(reviews):
+    X, y = reviews
+    est = make_est(epochs=1, optimizer="adamw", optimizer__weight_decay=0.01,
+                   loss={"rating": "huber"}, loss__delta=0.5).fit(X, y)
+    assert isinstance(est.model_.optimizer, keras.optimizers.AdamW)
+    assert est.model_.optimizer.weight_decay == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="unknown optimizer 'adamm'.*did you mean 'Adam'"):
+        make_est(optimizer="adamm").fit(X, y)
