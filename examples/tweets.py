@@ -54,10 +54,8 @@ def main():
     print(f"{len(X_train)} training tweets, {len(X_test)} held out")
 
     est = FunctionalEstimator(
-        router=InputRouter.from_columns(numeric=NUMERIC, text=["text"], ngrams=2),
-        model=None,
-        epochs=8,
-        batch_size=64,
+        router=InputRouter.from_columns(numeric=NUMERIC, text=["text"]),
+        model=None,  # the default architecture, with the default training settings
         random_state=0,
     )
     start = time.perf_counter()
