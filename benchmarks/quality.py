@@ -137,11 +137,11 @@ def run_dataset(name, spec, quick, rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="5,000 rows per dataset and no baseline tuning (< 3 minutes)")
+                        help="4,000 rows per dataset and no baseline tuning (< 3 minutes)")
     args = parser.parse_args(argv)
     rows = []
     for name, spec in DATASETS.items():
-        result, n_train, epochs = run_dataset(name, spec, args.quick, 5000 if args.quick else 0)
+        result, n_train, epochs = run_dataset(name, spec, args.quick, 4000 if args.quick else 0)
         print(f"{name}: {n_train} training rows, skmm trained {epochs} epochs", flush=True)
         rows += result
     table = pd.DataFrame(rows)
