@@ -14,6 +14,8 @@ import inspect
 
 import keras
 
+from ._messages import did_you_mean
+
 ROUTED_PREFIXES = ("model", "optimizer", "loss", "compile", "fit", "predict", "callbacks")
 
 
@@ -118,11 +120,9 @@ def make_callbacks(callbacks, params: dict) -> list:
     known = {k for k, _ in items}
     for name in per_key:
         if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(
-                f"Parameter 'callbacks__{name}__...' names no callback{hint}; "
-                f"callback keys are {sorted(known)}."
+                f"Parameter 'callbacks__{name}__...' names no callback"
+                f"{did_you_mean(name, sorted(known))}; callback keys are {sorted(known)}."
             )
     out = []
     for key, cb in items:

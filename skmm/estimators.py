@@ -10,7 +10,6 @@ container.
 
 from __future__ import annotations
 
-import difflib
 import numbers
 
 import keras
@@ -25,12 +24,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from . import _params
+from ._messages import did_you_mean
 from ._seeding import scoped_seed
 from .architectures import default_model
 from .meta import ModelMeta
 from .persistence import model_from_bytes, model_to_bytes
 from .routing import InputRouter, InputSpec
 from .targets import CLASSIFICATION_KINDS, TargetSplitter
+from .weights import head_weights
 
 __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 
@@ -57,11 +58,6 @@ def _default_metrics(kind):
     if kind in ("binary", "multilabel-indicator"):
         return [keras.metrics.BinaryAccuracy(name="accuracy")]
     return [keras.metrics.MeanAbsoluteError(name="mae")]
-
-
-def _did_you_mean(name, options):
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _may_have_class_heads(est) -> bool:
@@ -289,7 +285,7 @@ class FunctionalEstimator(BaseEstimator):
         if unknown:
             raise ValueError(
                 f"{type(self).__name__} got unknown parameter(s) {unknown}"
-                f"{_did_you_mean(unknown[0], known)}; routed parameters start with one of "
+                f"{did_you_mean(unknown[0], known)}; routed parameters start with one of "
                 f"{[p + '__' for p in _params.ROUTED_PREFIXES]}."
             )
 
@@ -418,95 +414,8 @@ class FunctionalEstimator(BaseEstimator):
         return splitter
 
     def _head_weights(self, encoded, observed, sample_weight, n):
-        base = self._base_weights(sample_weight, n)
-        class_weights = self._class_weights()
-        weights = {}
-        for name, head in self.splitter_.heads_.items():
-            w = base.get(name, base.get(None))
-            w = np.ones(n, dtype=np.float32) if w is None else w.copy()
-            w[~observed[name]] = 0.0
-            if name in class_weights:
-                w *= self._class_weight_vector(head, encoded[name], observed[name],
-                                               class_weights[name])
-            weights[name] = w
-        return weights
-
-    def _base_weights(self, sample_weight, n):
-        if sample_weight is None:
-            return {}
-        if isinstance(sample_weight, dict):
-            unknown = [k for k in sample_weight if k not in self.splitter_.heads_]
-            if unknown:
-                raise ValueError(
-                    f"sample_weight names heads {unknown} that y does not have"
-                    f"{_did_you_mean(unknown[0], self.splitter_.heads_)}; heads are "
-                    f"{list(self.splitter_.heads_)}."
-                )
-            return {k: self._weight_vector(v, n, f"sample_weight[{k!r}]")
-                    for k, v in sample_weight.items()}
-        return {None: self._weight_vector(sample_weight, n, "sample_weight")}
-
-    @staticmethod
-    def _weight_vector(value, n, what):
-        w = np.asarray(value, dtype=np.float32).reshape(-1)
-        if w.shape[0] != n:
-            raise ValueError(f"{what} has {w.shape[0]} values but X has {n} rows.")
-        if not np.isfinite(w).all() or (w < 0).any():
-            raise ValueError(f"{what} must be finite and non-negative.")
-        if not w.any():
-            raise ValueError(f"{what} is zero for every sample; nothing would be learned.")
-        return w
-
-    def _class_weights(self):
-        cw = self.class_weight
-        if cw is None:
-            return {}
-        heads = {n: h for n, h in self.splitter_.heads_.items() if h.kind in ("binary",
-                                                                              "multiclass")}
-        if cw == "balanced":
-            return dict.fromkeys(heads, "balanced")
-        if not isinstance(cw, dict):
-            raise ValueError(
-                f"Parameter 'class_weight' must be None, 'balanced' or a dict; got {cw!r}."
-            )
-        if all(k in self.splitter_.heads_ for k in cw):
-            for k in cw:
-                if k not in heads:
-                    raise ValueError(
-                        f"Parameter 'class_weight' names head {k!r}, which is not a binary or "
-                        "multiclass head."
-                    )
-            return dict(cw)
-        if len(heads) == 1:
-            return {next(iter(heads)): cw}
-        raise ValueError(
-            f"Parameter 'class_weight' keys {list(cw)} are not head names "
-            f"{list(self.splitter_.heads_)}; with several heads give {{head: weights}}."
-        )
-
-    @staticmethod
-    def _class_weight_vector(head, encoded, observed, spec):
-        idx = np.asarray(encoded).reshape(len(encoded), -1)[:, 0].astype(np.intp)
-        k = len(head.classes)
-        if spec == "balanced":
-            counts = np.bincount(idx[observed], minlength=k).astype(np.float64)
-            table = np.where(counts > 0, observed.sum() / (k * np.maximum(counts, 1)), 0.0)
-        elif isinstance(spec, dict):
-            table = np.ones(k)
-            labels = head.classes.tolist()
-            for label, weight in spec.items():
-                if label not in labels:
-                    raise ValueError(
-                        f"Parameter 'class_weight' for head {head.name!r} names label "
-                        f"{label!r}, which is not a class; classes are {labels}."
-                    )
-                table[labels.index(label)] = weight
-        else:
-            raise ValueError(
-                f"Parameter 'class_weight' for head {head.name!r} must be 'balanced' or a "
-                f"dict {{label: weight}}; got {spec!r}."
-            )
-        return table[idx].astype(np.float32)
+        return head_weights(self.splitter_.heads_, encoded, observed, sample_weight,
+                            self.class_weight, n)
 
     # -- the model ---------------------------------------------------------------
     def _build_model(self, meta):
@@ -545,7 +454,7 @@ class FunctionalEstimator(BaseEstimator):
             raise ValueError(
                 f"The model's inputs {in_names} do not match the router's inputs "
                 f"{list(meta.inputs)}: no data for {missing}"
-                f"{_did_you_mean(missing[0], meta.inputs) if missing else ''}. Name each "
+                f"{did_you_mean(missing[0], meta.inputs) if missing else ''}. Name each "
                 "keras.Input after a router transformer."
             )
         structure = getattr(model, "input", None)
@@ -561,7 +470,7 @@ class FunctionalEstimator(BaseEstimator):
             raise ValueError(
                 f"The model's outputs {out_names} do not match the target heads "
                 f"{list(meta.heads)}"
-                f"{_did_you_mean(extra[0], meta.heads) if extra else ''}. Name each output "
+                f"{did_you_mean(extra[0], meta.heads) if extra else ''}. Name each output "
                 "layer after a head (a column of y, or a key of TargetSplitter(heads=...))."
             )
         for name, output in zip(self.output_order_, model.outputs, strict=True):
@@ -579,7 +488,7 @@ class FunctionalEstimator(BaseEstimator):
             if unknown:
                 raise ValueError(
                     f"Parameter '{what}' names heads {unknown} that y does not have"
-                    f"{_did_you_mean(unknown[0], self.splitter_.heads_)}; heads are "
+                    f"{did_you_mean(unknown[0], self.splitter_.heads_)}; heads are "
                     f"{list(self.splitter_.heads_)}."
                 )
             return [value.get(h, default(h)) for h in self.output_order_]

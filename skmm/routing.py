@@ -9,7 +9,6 @@ token blocks (any transformer exposing ``vocabulary_size_``, such as
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from ._messages import did_you_mean
 from .preprocessing import QuantileBins
 from .text import TextSequencer
 
@@ -74,11 +74,6 @@ def _column_labels(columns):
     if isinstance(columns, (list, tuple, np.ndarray, pd.Index)):
         return [c for c in columns if isinstance(c, str)]
     return []
-
-
-def _suggest(name, candidates):
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class InputRouter(ColumnTransformer):
@@ -285,7 +280,7 @@ class InputRouter(ColumnTransformer):
                     missing.setdefault(col, []).append(name)
         if missing:
             detail = ", ".join(
-                f"{col!r} (input {', '.join(map(repr, names))}){_suggest(col, X.columns)}"
+                f"{col!r} (input {', '.join(map(repr, names))}){did_you_mean(col, X.columns)}"
                 for col, names in missing.items()
             )
             raise ValueError(

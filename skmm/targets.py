@@ -8,7 +8,6 @@ encoding here and its activation and loss in the model.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +15,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
+
+from ._messages import did_you_mean
 
 __all__ = ["TargetSplitter", "HeadSpec", "CLASSIFICATION_KINDS", "REGRESSION_KINDS"]
 
@@ -205,11 +206,9 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
             cols = [cols] if not isinstance(cols, (list, tuple)) else list(cols)
             for c in cols:
                 if c not in columns:
-                    close = difflib.get_close_matches(str(c), list(map(str, columns)), n=1)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
                     raise ValueError(
                         f"TargetSplitter: head {name!r} names column {c!r}, which y does not "
-                        f"have{hint}. y has columns {list(columns)}."
+                        f"have{did_you_mean(c, columns)}. y has columns {list(columns)}."
                     )
                 if c in used:
                     raise ValueError(f"TargetSplitter: column {c!r} is in more than one head.")
