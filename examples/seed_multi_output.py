@@ -44,8 +44,9 @@ def seed_model(meta):
 
 def main():
     X, y = load_diamonds()
-    X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=12000, test_size=4000,
-                                                        random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, train_size=min(12000, len(X) // 2), test_size=min(4000, len(X) // 4),
+        random_state=0)
     router = InputRouter([("features", StandardScaler(), list(X.columns))])
     est = FunctionalEstimator(model=seed_model, router=router, epochs=10, batch_size=32,
                               random_state=0)
