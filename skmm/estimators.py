@@ -718,8 +718,8 @@ class FunctionalEstimator(BaseEstimator):
         dict of str -> float
         """
         check_is_fitted(self, "model_")
-        truth = self.splitter_.decode(self.splitter_.transform(y))
-        observed = self.splitter_.observed(y)
+        encoded, observed = self.splitter_.transform_with_mask(y)
+        truth = self.splitter_.decode(encoded)
         pred = self.splitter_.decode(self._raw_predict(X))
         scores = {}
         for name, head in self.splitter_.heads_.items():
