@@ -6,15 +6,15 @@ so it works with every Keras backend and inside ``ColumnTransformer``.
 
 from __future__ import annotations
 
-import functools
-import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+import math
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
+
+from skmm._tokenize import ngram_sizes, pad, punctuation_table, splitter, standardizer, tokenize
 
 __all__ = ["TextSequencer", "PADDING_ID", "OOV_ID"]
 
@@ -22,97 +22,30 @@ PADDING_ID = 0
 OOV_ID = 1
 _RESERVED = 2
 
-_STANDARDIZERS = ("lower_and_strip_punctuation", "lower")
-_SPLITTERS = ("whitespace", "whole")
 _SIDES = ("post", "pre")
 
 # When ``sequence_length`` is None the length is learned in fit: long enough
 # for this share of the training documents (the rest are truncated).
-_LENGTH_QUANTILE = 0.95
+_LENGTH_QUANTILE = Fraction(95, 100)
+
+# Kept importable from here for code written against earlier versions.
+_punctuation_table = punctuation_table
 
 
-@functools.cache
-def _punctuation_table() -> dict[int, None]:
-    """``str.translate`` table deleting every Unicode punctuation character.
+def _quantile_of_counts(length_counts: np.ndarray, q: Fraction) -> Fraction:
+    """The linear-interpolation quantile of the lengths a histogram describes.
 
-    That is every code point in a ``P*`` category plus ASCII's symbols from
-    ``string.punctuation`` (``$+<=>^`|~``), the same set Keras'
-    ``TextVectorization`` strips for ASCII text, extended to Unicode quotes,
-    dashes and ellipses. Emoji and other symbols are kept as tokens.
+    ``length_counts[k]`` is how many documents have k tokens. Exact (rational)
+    arithmetic, so a histogram built in chunks gives the same value as one
+    built at once, and no rounding pushes ``ceil`` up by one.
     """
-    table = {ord(c): None for c in "$+<=>^`|~"}
-    # No code point at or above U+20000 is punctuation (tests/test_text.py
-    # checks this against the running Python's Unicode database); scanning
-    # less keeps the first call under 0.1 s.
-    for cp in range(0x20000):
-        if unicodedata.category(chr(cp)).startswith("P"):
-            table[cp] = None
-    return table
-
-
-def _standardizer(standardize) -> Callable[[str], str] | None:
-    if standardize is None:
-        return None
-    if callable(standardize):
-        return standardize
-    if standardize == "lower":
-        return str.lower
-    if standardize == "lower_and_strip_punctuation":
-        table = _punctuation_table()
-        return lambda s: s.lower().translate(table)
-    raise ValueError(
-        f"TextSequencer parameter 'standardize' must be one of {list(_STANDARDIZERS)}, "
-        f"None or a callable; got {standardize!r}."
-    )
-
-
-def _whole(text: str) -> list[str]:
-    """The whole (stripped) value as one token: for categories."""
-    text = text.strip()
-    return [text] if text else []
-
-
-def _splitter(split) -> Callable[[str], list[str]]:
-    if split is None or split == "whitespace":
-        return str.split
-    if split == "whole":
-        return _whole
-    if callable(split):
-        return split
-    raise ValueError(
-        "TextSequencer parameter 'split' must be 'whitespace', 'whole' or a callable; "
-        f"got {split!r}."
-    )
-
-
-def _ngram_sizes(ngrams) -> tuple[int, ...]:
-    """Keras' convention: an int n means all sizes 1..n, a tuple means exactly those."""
-    if ngrams is None:
-        return (1,)
-    if isinstance(ngrams, (int, np.integer)) and not isinstance(ngrams, bool):
-        if ngrams < 1:
-            raise ValueError(f"TextSequencer parameter 'ngrams' must be >= 1; got {ngrams}.")
-        return tuple(range(1, int(ngrams) + 1))
-    if isinstance(ngrams, Sequence) and ngrams and all(
-        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in ngrams
-    ):
-        return tuple(sorted({int(n) for n in ngrams}))
-    raise ValueError(
-        "TextSequencer parameter 'ngrams' must be None, a positive int or a sequence of "
-        f"positive ints; got {ngrams!r}."
-    )
-
-
-def _with_ngrams(tokens: list[str], sizes: tuple[int, ...]) -> list[str]:
-    if sizes == (1,):
-        return tokens
-    out: list[str] = []
-    for n in sizes:
-        if n == 1:
-            out.extend(tokens)
-        else:
-            out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-    return out
+    n = int(length_counts.sum())
+    position = q * (n - 1)
+    below = math.floor(position)
+    cumulative = np.cumsum(length_counts)
+    low = int(np.searchsorted(cumulative, below, side="right"))
+    high = int(np.searchsorted(cumulative, min(below + 1, n - 1), side="right"))
+    return low + (position - below) * (high - low)
 
 
 def _as_documents(X, owner: str = "TextSequencer") -> tuple[list[str], str | None]:
@@ -201,6 +134,15 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         ``input_dim``.
     sequence_length_ : int
         Number of output columns.
+    token_counts_ : dict of str -> int
+        How often each token occurred in all the documents seen by
+        ``fit``/``partial_fit``, before ``max_tokens`` and ``min_frequency``
+        cut the vocabulary (kept so that ``partial_fit`` can go on counting).
+    length_counts_ : ndarray of int64
+        ``length_counts_[k]`` is the number of training documents with k
+        tokens; the learned ``sequence_length_`` is read from it.
+    n_documents_ : int
+        Number of training documents seen.
     feature_names_in_ : ndarray of str
         The column name, when fitted on a named Series or DataFrame.
     n_features_in_ : int
@@ -260,14 +202,13 @@ class TextSequencer(TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"TextSequencer parameter '{name}' must be 'post' or 'pre'; got {value!r}."
                 )
-        return _standardizer(self.standardize), _splitter(self.split), _ngram_sizes(self.ngrams)
+        # Each raises a ValueError naming the parameter when the value is wrong.
+        standardizer(self.standardize)
+        splitter(self.split)
+        ngram_sizes(self.ngrams)
 
-    def _tokenize_all(self, docs: Iterable[str], standardize, split, sizes):
-        if standardize is not None:
-            docs = map(standardize, docs)
-        if sizes == (1,):
-            return [split(d) for d in docs]
-        return [_with_ngrams(split(d), sizes) for d in docs]
+    def _tokenize(self, docs):
+        return tokenize(docs, self.standardize, self.split, self.ngrams)
 
     # -- fitting ----------------------------------------------------------
     def fit(self, X, y=None):
@@ -283,17 +224,60 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         -------
         self : TextSequencer
         """
-        standardize, split, sizes = self._check_params()
+        for name in ("token_counts_", "length_counts_", "n_documents_", "vocabulary_"):
+            self.__dict__.pop(name, None)
+        return self.partial_fit(X)
+
+    def partial_fit(self, X, y=None):
+        """Add a chunk of documents to the counts and refresh the vocabulary.
+
+        Token counts and the histogram of document lengths accumulate over
+        calls, so fitting chunk by chunk (``pd.read_csv(chunksize=...)``)
+        learns exactly the vocabulary and sequence length that :meth:`fit`
+        learns on all the chunks at once.
+
+        Parameters
+        ----------
+        X : Series, one-column DataFrame, 1-D array or list of str
+        y : ignored
+
+        Returns
+        -------
+        self : TextSequencer
+        """
+        self._check_params()
+        if hasattr(self, "vocabulary_") and not hasattr(self, "token_counts_"):
+            raise ValueError(
+                "This TextSequencer was fitted without token counts (saved by an older "
+                "skmm), so partial_fit cannot add to it; call fit on all the data instead."
+            )
         docs, name = _as_documents(X)
-        tokenized = self._tokenize_all(docs, standardize, split, sizes)
-        counts: Counter[str] = Counter()
-        for tokens in tokenized:
-            counts.update(tokens)
-        self.vocabulary_ = self._rank(counts)
+        if hasattr(self, "token_counts_") and name is not None and hasattr(
+            self, "feature_names_in_"
+        ) and str(self.feature_names_in_[0]) != name:
+            raise ValueError(
+                f"TextSequencer.partial_fit got column {name!r}, but earlier chunks came "
+                f"from column {self.feature_names_in_[0]!r}."
+            )
+        tokens = self._tokenize(docs)
+        counts = tokens.counts()
+        if hasattr(self, "token_counts_"):
+            counts.update(self.token_counts_)
+            lengths = np.bincount(tokens.lengths(), minlength=len(self.length_counts_))
+            lengths[: len(self.length_counts_)] += self.length_counts_
+            self.n_documents_ += len(docs)
+        else:
+            lengths = np.bincount(tokens.lengths(), minlength=1)
+            self.n_documents_ = len(docs)
+        self.token_counts_ = dict(counts)
+        self.length_counts_ = lengths.astype(np.int64)
+        self.vocabulary_ = self._rank(self.token_counts_)
         self.vocabulary_size_ = len(self.vocabulary_) + _RESERVED
         if self.sequence_length is None:
-            lengths = np.fromiter((len(t) for t in tokenized), dtype=np.int64, count=len(docs))
-            learned = int(np.ceil(np.quantile(lengths, _LENGTH_QUANTILE))) if len(docs) else 1
+            if self.n_documents_:
+                learned = math.ceil(_quantile_of_counts(self.length_counts_, _LENGTH_QUANTILE))
+            else:
+                learned = 1
             self.sequence_length_ = max(1, learned)
         else:
             self.sequence_length_ = int(self.sequence_length)
@@ -304,7 +288,7 @@ class TextSequencer(TransformerMixin, BaseEstimator):
             del self.feature_names_in_
         return self
 
-    def _rank(self, counts: Counter) -> dict[str, int]:
+    def _rank(self, counts: dict[str, int]) -> dict[str, int]:
         items = [(t, c) for t, c in counts.items() if c >= self.min_frequency and t]
         items.sort(key=lambda tc: (-tc[1], tc[0]))
         if self.max_tokens is not None:
@@ -324,31 +308,11 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, sequence_length_), dtype int32
         """
         check_is_fitted(self, "vocabulary_")
-        standardize, split, sizes = self._check_params()
+        self._check_params()
         docs, _ = _as_documents(X)
-        tokenized = self._tokenize_all(docs, standardize, split, sizes)
-        return self._encode(tokenized)
-
-    def _encode(self, tokenized: list[list[str]]) -> np.ndarray:
-        length = self.sequence_length_
-        get = self.vocabulary_.get
-        keep_head = self.truncating == "post"
-        flat: list[int] = []
-        lengths = np.empty(len(tokenized), dtype=np.int64)
-        for i, tokens in enumerate(tokenized):
-            if len(tokens) > length:
-                tokens = tokens[:length] if keep_head else tokens[-length:]
-            lengths[i] = len(tokens)
-            flat.extend([get(t, OOV_ID) for t in tokens])
-        out = np.zeros((len(tokenized), length), dtype=np.int32)
-        if flat:
-            rows = np.repeat(np.arange(len(tokenized)), lengths)
-            starts = np.cumsum(lengths) - lengths
-            cols = np.arange(len(flat)) - np.repeat(starts, lengths)
-            if self.padding == "pre":
-                cols += np.repeat(length - lengths, lengths)
-            out[rows, cols] = np.asarray(flat, dtype=np.int32)
-        return out
+        tokens = self._tokenize(docs)
+        return pad(tokens, self.vocabulary_, OOV_ID, self.sequence_length_, self.padding,
+                   self.truncating)
 
     def inverse_transform(self, X):
         """Map id matrices back to token lists (padding dropped, OOV as ``"[UNK]"``).

@@ -1,6 +1,7 @@
 import pickle
 import sys
 import unicodedata
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
 from skmm import TextSequencer
-from skmm.text import _punctuation_table
+from skmm._tokenize import punctuation_table as _punctuation_table
 
 DOCS = ["The cat sat on the mat.", "The dog ate my homework!", "a cat, a dog", "", None]
 
@@ -192,3 +193,78 @@ def test_punctuation_scan_covers_the_whole_unicode_database():
     ]
     assert beyond == []
     assert ord("“") in table and ord("…") in table and ord("😀") not in table
+
+
+# -- the fast batch path against the per-document reference ----------------
+
+TRICKY = [
+    "", "   ", "Don't STOP—believing…", "«Ça va?» ¿Qué tal? ¡Olé!", "ΣΟΦΟΣ σοφός ΟΔΥΣΣΕΥΣ",
+    "İstanbul straße ǅ ﬁne", "emoji 😀😀 🇫🇷 👍🏽 ok", "tabs\tand\nnew\r\nlines\u2028sep",
+    "nbsp\u00a0thin\u2009space", "c++ $5 <b>x</b> a|b ~x^2 `q`", "under_score #tag @user",
+    "数字 中文，标点。", "عربي، نص؟", "zero\u200bwidth", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛",
+    "\x1c\x1d\x1e\x1f unit separators", "word " * 3000, "a.b.c...d", "!!!", "x",
+] * 5
+
+
+@pytest.mark.parametrize("standardize", ["lower_and_strip_punctuation", "lower", None])
+@pytest.mark.parametrize("padding, truncating", [("post", "post"), ("pre", "pre")])
+def test_fast_path_equals_reference_on_tricky_text(standardize, padding, truncating):
+    from skmm._tokenize import pad, tokenize
+
+    fast = tokenize(TRICKY, standardize, "whitespace", None, fast=True)
+    slow = tokenize(TRICKY, standardize, "whitespace", None, fast=False)
+    assert fast.separated and not slow.separated  # the two paths really ran
+    assert fast.rows is not None  # ASCII and other documents went in two groups
+    assert sorted(fast.lengths().tolist()) == sorted(slow.lengths().tolist())
+    assert fast.counts() == slow.counts() == Counter(slow.flat)
+    seq = TextSequencer(standardize=standardize, sequence_length=12, padding=padding,
+                        truncating=truncating).fit(TRICKY)
+    assert len(TRICKY) >= 64  # so fit and transform took the fast path
+    ids_fast = pad(fast, seq.vocabulary_, 1, 12, padding, truncating)
+    ids_slow = pad(slow, seq.vocabulary_, 1, 12, padding, truncating)
+    np.testing.assert_array_equal(ids_fast, ids_slow)
+    np.testing.assert_array_equal(seq.transform(TRICKY), ids_slow)
+    assert seq.token_counts_ == dict(slow.counts())
+    assert seq.transform(TRICKY[:3]).tolist() == ids_slow[:3].tolist()  # small batch path
+
+
+def test_document_holding_the_separator_falls_back_to_reference():
+    from skmm._tokenize import SEPARATOR, tokenize
+
+    docs = [f"a{SEPARATOR}b c", "d"] * 40
+    tokens = tokenize(docs, "lower", "whitespace", None)
+    assert not tokens.separated
+    assert tokens.flat[:3] == [f"a{SEPARATOR}b", "c", "d"]
+
+
+def test_partial_fit_in_chunks_equals_fit_on_everything():
+    docs = [f"tok{i % 7} common {'long ' * (i % 23)}" for i in range(500)] + TRICKY
+    rng = np.random.default_rng(0)
+    rng.shuffle(docs)
+    whole = TextSequencer(max_tokens=12, min_frequency=2).fit(docs)
+    chunked = TextSequencer(max_tokens=12, min_frequency=2)
+    for start in range(0, len(docs), 37):  # chunks of every size path (1..63 and more)
+        chunked.partial_fit(pd.Series(docs[start:start + 37], name="text"))
+    assert chunked.vocabulary_ == whole.vocabulary_
+    assert chunked.sequence_length_ == whole.sequence_length_
+    assert chunked.token_counts_ == whole.token_counts_
+    assert chunked.n_documents_ == len(docs)
+    np.testing.assert_array_equal(chunked.transform(docs), whole.transform(docs))
+    # fit starts over; partial_fit after fit goes on counting
+    again = TextSequencer().fit(docs[:10]).fit(docs)
+    assert again.n_documents_ == len(docs)
+    assert TextSequencer().fit(docs).partial_fit(docs).n_documents_ == 2 * len(docs)
+
+
+def test_partial_fit_refuses_a_different_column():
+    seq = TextSequencer().partial_fit(pd.Series(["a b"], name="title"))
+    with pytest.raises(ValueError, match="column 'body'.*'title'"):
+        seq.partial_fit(pd.Series(["c"], name="body"))
+
+
+def test_learned_length_is_the_exact_quantile():
+    for n in (1, 2, 3, 19, 20, 21, 101):
+        lengths = np.random.default_rng(n).integers(0, 40, size=n)
+        docs = ["w " * k for k in lengths]
+        expected = max(1, int(np.ceil(np.quantile(lengths, 0.95) - 1e-9)))
+        assert TextSequencer().fit(docs).sequence_length_ == expected
