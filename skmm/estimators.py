@@ -23,7 +23,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from . import _params
+from . import _params, _predict
 from ._messages import did_you_mean
 from ._seeding import scoped_seed
 from .architectures import default_model
@@ -38,6 +38,8 @@ __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 # Rows predicted per batch unless predict__batch_size says otherwise; a
 # request of at most this many rows is one direct batch call.
 _PREDICT_BATCH = 1024
+# predict encodes, predicts and decodes at most this many rows at a time
+_PREDICT_CHUNK = 65536
 # early_stopping="auto" stops early from this many training samples on, holding
 # out this share of them when no validation_split is given.
 _AUTO_EARLY_STOPPING_SAMPLES = 1000
@@ -660,21 +662,57 @@ class FunctionalEstimator(BaseEstimator):
 
     # -- prediction --------------------------------------------------------------
     def _raw_predict(self, X):
+        """Per-head raw model outputs for X (one chunk of rows: all encoded at once)."""
         arrays = self._transform_inputs(X)
         n = len(next(iter(arrays.values())))
-        kwargs = {"batch_size": _PREDICT_BATCH, "verbose": 0,
-                  **_params.routed(self._routed_params(), "predict")}
         x = self._model_x(arrays)
-        if n <= kwargs["batch_size"]:
-            # one batch: skip model.predict's per-call machinery (~100 ms on TensorFlow)
-            outputs = self.model_.predict_on_batch(x)
-        else:
-            outputs = self.model_.predict(x, **kwargs)
+        kwargs = _params.routed(self._routed_params(), "predict")
+        batch = int(kwargs.pop("batch_size", _PREDICT_BATCH))
+        if kwargs:
+            # predict__ settings only model.predict understands (callbacks, steps...)
+            outputs = self.model_.predict(x, batch_size=batch, **{"verbose": 0, **kwargs})
+            return self._outputs_by_head(outputs)
+        parts = [
+            self._predict_batch(_predict.map_arrays(lambda a, s=start: a[s:s + batch], x),
+                                min(batch, n - start), batch)
+            for start in range(0, max(n, 1), batch)
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return {h: np.concatenate([p[h] for p in parts]) for h in self.output_order_}
+
+    def _predict_batch(self, x, n, batch):
+        """One in-memory batch through the compiled predict function, padded to 2^k rows."""
+        allow_xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
+        padded = _predict.pad_rows(x, _predict.padded_rows(n, batch))
+        outputs = _predict.predict_on_batch(self.model_, padded, allow_xla)
+        return {h: o[:n] for h, o in self._outputs_by_head(outputs).items()}
+
+    def _outputs_by_head(self, outputs):
         if isinstance(outputs, dict):
             return {h: np.asarray(outputs[h]) for h in self.output_order_}
         if len(self.output_order_) == 1:
             outputs = [outputs[0]] if isinstance(outputs, (list, tuple)) else [outputs]
         return {h: np.asarray(o) for h, o in zip(self.output_order_, outputs, strict=True)}
+
+    def _predict_chunks(self, X, finish):
+        """``finish(raw, rows)`` on each chunk of rows of X, joined in order.
+
+        Large inputs are encoded, predicted and decoded ``_PREDICT_CHUNK``
+        rows at a time, so memory holds one chunk's encoded inputs and raw
+        outputs, not the whole input's.
+        """
+        check_is_fitted(self, "model_")
+        if _is_input_dict(X):
+            n = _num_samples(next(iter(X.values())))
+        else:
+            n = _num_samples(X)
+        if n <= _PREDICT_CHUNK:
+            return finish(self._raw_predict(X), X)
+        return _predict.concat_predictions([
+            finish(self._raw_predict(rows), rows)
+            for rows in _predict.row_chunks(X, n, _PREDICT_CHUNK)
+        ])
 
     def predict(self, X):
         """Predict, returning y's container (DataFrame, dict, Series or array).
@@ -687,9 +725,8 @@ class FunctionalEstimator(BaseEstimator):
         -------
         Predictions with the columns, keys, name and label values of y.
         """
-        raw = self._raw_predict(X)
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        return self.splitter_.inverse_transform(raw, index=index)
+        return self._predict_chunks(X, lambda raw, rows: self.splitter_.inverse_transform(
+            raw, index=rows.index if isinstance(rows, pd.DataFrame) else None))
 
     @available_if(_may_have_class_heads)
     def predict_proba(self, X):
@@ -703,7 +740,7 @@ class FunctionalEstimator(BaseEstimator):
         ``classes_`` order.
         """
         check_is_fitted(self, "model_")
-        proba = self.splitter_.probabilities(self._raw_predict(X))
+        proba = self._predict_chunks(X, lambda raw, rows: self.splitter_.probabilities(raw))
         if len(self.splitter_.heads_) == 1:
             return next(iter(proba.values()))
         return proba
@@ -720,7 +757,7 @@ class FunctionalEstimator(BaseEstimator):
         check_is_fitted(self, "model_")
         encoded, observed = self.splitter_.transform_with_mask(y)
         truth = self.splitter_.decode(encoded)
-        pred = self.splitter_.decode(self._raw_predict(X))
+        pred = self._predict_chunks(X, lambda raw, rows: self.splitter_.decode(raw))
         scores = {}
         for name, head in self.splitter_.heads_.items():
             keep = observed[name]

@@ -64,6 +64,10 @@ class QuantileBins(TransformerMixin, BaseEstimator):
         """Standardised values, then each column's one-hot bin."""
         check_is_fitted(self, "edges_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self._transform_array(X)
+
+    def _transform_array(self, X):
+        """The transform of an already validated float64 array."""
         parts = [(X - self.mean_) / self.scale_]
         for j, edges in enumerate(self.edges_):
             onehot = np.zeros((X.shape[0], len(edges) + 1))

@@ -67,6 +67,49 @@ def _vocabulary_size(transformer):
     return getattr(_final_step(transformer), "vocabulary_size_", None)
 
 
+def _numeric_columns(X, columns, fitted_names):
+    """X's columns as one float array, typed as scikit-learn's validation types them.
+
+    None unless every column is a plain int/uint/float column and the names
+    match what the transformer saw in fit (otherwise the transformer's own
+    validation must run, and explain).
+    """
+    if not isinstance(columns, list) or fitted_names is None or list(fitted_names) != columns:
+        return None
+    series = [X[c] for c in columns]
+    kinds = [s.dtype.kind if isinstance(s.dtype, np.dtype) else "?" for s in series]
+    if not all(k in "iuf" for k in kinds):
+        return None
+    dtype = np.float32 if all(s.dtype == np.float32 for s in series) else np.float64
+    out = np.empty((len(X), len(series)), dtype=dtype)
+    for j, s in enumerate(series):
+        out[:, j] = s.to_numpy(dtype=dtype)
+    return out
+
+
+def _direct_transform(trans, X, columns):
+    """``trans.transform(X[columns])`` without the validation layers, where that is exact."""
+    if trans == "passthrough":
+        return X[columns]
+    if type(trans) is StandardScaler:
+        values = _numeric_columns(X, columns, getattr(trans, "feature_names_in_", None))
+        if values is not None:
+            # as StandardScaler.transform does it: the statistics cast to X's dtype first
+            if trans.with_mean:
+                values -= trans.mean_.astype(values.dtype, copy=False)
+            if trans.with_std:
+                values /= trans.scale_.astype(values.dtype, copy=False)
+            return values
+    elif type(trans) is QuantileBins:
+        values = _numeric_columns(X, columns, getattr(trans, "feature_names_in_", None))
+        if values is not None:
+            values = values.astype(np.float64, copy=False)
+            if not np.isfinite(values).all():
+                raise ValueError("not finite")  # the general path explains it
+            return trans._transform_array(values)
+    return trans.transform(X[columns])
+
+
 def _column_labels(columns):
     """The string labels a transformer's column selection names, if any."""
     if isinstance(columns, str):
@@ -76,7 +119,7 @@ def _column_labels(columns):
     return []
 
 
-class InputRouter(ColumnTransformer):
+class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
     """Route DataFrame columns to the named inputs of a Keras model.
 
     Takes the same ``transformers`` list as
@@ -315,14 +358,63 @@ class InputRouter(ColumnTransformer):
         return arrays
 
     def transform(self, X, **params):
-        """Return ``{input_name: ndarray}`` for X (columns matched by name)."""
+        """Return ``{input_name: ndarray}`` for X (columns matched by name).
+
+        A DataFrame of at most ``_SMALL_BATCH`` rows (online prediction) skips
+        ``ColumnTransformer``'s dispatch and validation layers: each fitted
+        transformer gets its columns directly, and ``StandardScaler`` and
+        ``QuantileBins`` run as plain NumPy on the same dtype. The result is
+        bit-identical to the general path (``tests/test_routing.py``); any
+        error falls back to the general path, which explains it.
+        """
         check_is_fitted(self)
         self._check_columns(X, "transform")
+        if not params and isinstance(X, pd.DataFrame) and len(X) <= self._SMALL_BATCH:
+            arrays = self._transform_small(X)
+            if arrays is not None:
+                return arrays
         try:
             return super().transform(X, **params)
         except (TypeError, ValueError) as exc:
             self._explain_non_numeric(X, exc, fitted=True)
             raise
+
+    # At most this many rows take the direct path in transform.
+    _SMALL_BATCH = 1024
+
+    def _transform_small(self, X):
+        """The direct path of :meth:`transform`; None where it does not apply."""
+        if self.n_jobs not in (None, 1) or not hasattr(self, "_columns"):
+            return None
+        if self.remainder != "drop" and self._remainder[2]:
+            return None
+        out = {}
+        try:
+            for (name, trans, columns), (_, vocab, _) in zip(
+                self._fitted_entries(), self._blocks(), strict=True
+            ):
+                block = _direct_transform(trans, X, columns)
+                if vocab is not None:
+                    if not np.issubdtype(np.asarray(block).dtype, np.integer):
+                        return None
+                    out[name] = np.ascontiguousarray(np.asarray(block).astype(np.int32,
+                                                                              copy=False))
+                else:
+                    out[name] = np.ascontiguousarray(self._as_float32(name, block, columns))
+        except (TypeError, ValueError, KeyError):
+            return None  # the general path raises the explained error
+        return out
+
+    def _fitted_entries(self):
+        """(name, fitted transformer, columns) in the order of ``_blocks``."""
+        for name, trans, columns, _ in self._iter(
+            fitted=True, column_as_labels=False, skip_drop=True, skip_empty_columns=True
+        ):
+            if not isinstance(columns, (str, list)) or (
+                isinstance(columns, list) and not all(isinstance(c, str) for c in columns)
+            ):
+                raise KeyError(name)  # selections by position, mask or callable
+            yield name, trans, columns
 
     def _explain_non_numeric(self, X, exc, fitted):
         """Re-raise a numeric transformer's error naming the input and the bad columns."""

@@ -189,3 +189,55 @@ def test_from_columns_bins_numbers_by_default(frame):
     np.testing.assert_array_equal(out[:, 2:].sum(axis=1), [2, 2, 2, 2])
     plain = InputRouter.from_columns(numeric=["age", "income"], bins=None).fit_transform(frame)
     np.testing.assert_allclose(out[:, :2], plain["numeric"], rtol=1e-6)
+
+
+# -- the small-batch path against ColumnTransformer's general path ------------
+
+def _mixed_frame(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "f64": rng.normal(size=n) * 1e3,
+        "f32": rng.normal(size=n).astype(np.float32),
+        "i64": rng.integers(-5, 1 << 40, size=n),
+        "flag": rng.integers(0, 2, size=n).astype(bool),
+        "gappy": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+        "text": rng.choice(["Good!", "bad product", "", None, "ça va 😀"], size=n),
+        "color": rng.choice(["red", "blue", "green"], size=n),
+    })
+
+
+@pytest.mark.parametrize("router", [
+    InputRouter.from_columns(numeric=["f64", "i64", "flag"], text=["text"],
+                             categorical=["color"]),
+    InputRouter.from_columns(numeric=["f64", "gappy"], text="text", impute=True),
+    InputRouter.from_columns(numeric=["f32", "i64"], bins=None),
+    InputRouter([("a", StandardScaler(), ["f32"]), ("b", StandardScaler(with_mean=False),
+                                                    ["f64", "i64"]),
+                 ("c", "passthrough", ["flag", "i64"]), ("t", TextSequencer(), "text")]),
+], ids=["bins-text-category", "impute", "scaler", "mixed"])
+def test_small_batch_path_is_bit_identical(router, monkeypatch):
+    train, test = _mixed_frame(300), _mixed_frame(40, seed=1)
+    router.fit(train)
+    for rows in (test.iloc[[3]], test.iloc[:7], test):
+        fast = router.transform(rows)
+        monkeypatch.setattr(InputRouter, "_SMALL_BATCH", 0)
+        general = router.transform(rows)
+        monkeypatch.undo()
+        assert list(fast) == list(general)
+        for name in general:
+            assert fast[name].dtype == general[name].dtype
+            np.testing.assert_array_equal(fast[name], general[name], strict=True)
+
+
+def test_small_batch_path_hands_errors_to_the_general_path():
+    router = InputRouter.from_columns(numeric=["f64", "i64"], text=["text"])
+    router.fit(_mixed_frame(50))
+    bad = _mixed_frame(2)
+    bad.loc[0, "f64"] = np.nan
+    with pytest.raises(ValueError, match=r"'numeric' has NaN or infinite values in column\(s\) "
+                                         r"\['f64'\]"):
+        router.transform(bad)
+    bad = _mixed_frame(2).astype({"f64": object})
+    bad.loc[0, "f64"] = "twelve"
+    with pytest.raises(ValueError, match=r"not numbers in column\(s\) \['f64'\]"):
+        router.transform(bad)
