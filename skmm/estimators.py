@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
@@ -39,7 +40,7 @@ __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 # request of at most this many rows is one direct batch call.
 _PREDICT_BATCH = 1024
 # predict encodes, predicts and decodes at most this many rows at a time
-_PREDICT_CHUNK = 65536
+_PREDICT_CHUNK = 16384
 # early_stopping="auto" stops early from this many training samples on, holding
 # out this share of them when no validation_split is given.
 _AUTO_EARLY_STOPPING_SAMPLES = 1000
@@ -107,7 +108,9 @@ class FunctionalEstimator(BaseEstimator):
         array (or a DataFrame whose column names are not all strings)
         becomes one input, and a DataFrame with string column names gets
         ``InputRouter.from_frame(X)`` (numbers in one input, each text or
-        categorical column in its own).
+        categorical column in its own). A router fitted beforehand (for
+        example chunk by chunk with ``InputRouter.partial_fit``) and wrapped
+        in ``sklearn.frozen.FrozenEstimator`` is used as it is, never refitted.
     targets : TargetSplitter or None, default=None
         How y splits into heads (grouping, kinds, standardisation, missing
         labels). Cloned in fit; None uses ``TargetSplitter()``.
@@ -333,6 +336,20 @@ class FunctionalEstimator(BaseEstimator):
             # them): one numeric input
             self.router_ = None
             arrays = {"features": validate_data(self, X, dtype=np.float32, reset=True)}
+        elif isinstance(router, FrozenEstimator):
+            # fitted beforehand (say chunk by chunk with partial_fit): used, never refitted
+            inner = router.estimator
+            if not isinstance(inner, InputRouter):
+                raise ValueError(
+                    "Parameter 'router' is a FrozenEstimator around a "
+                    f"{type(inner).__name__}; freeze a fitted InputRouter."
+                )
+            check_is_fitted(inner)
+            self.router_ = inner
+            arrays = inner.transform(X)
+            if hasattr(inner, "feature_names_in_"):
+                self.feature_names_in_ = inner.feature_names_in_
+            self.n_features_in_ = inner.n_features_in_
         else:
             if router is None:
                 router = InputRouter.from_frame(X)

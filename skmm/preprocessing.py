@@ -23,6 +23,10 @@ class QuantileBins(TransformerMixin, BaseEstimator):
     ----------
     n_bins : int, default=32
         Upper bound on the bins per column.
+    subsample : int, default=100_000
+        Rows kept to compute the quantile edges (as in scikit-learn's
+        ``QuantileTransformer``): all rows up to this many, else a uniform
+        random sample. Means and scales always use every row.
 
     Attributes
     ----------
@@ -30,6 +34,10 @@ class QuantileBins(TransformerMixin, BaseEstimator):
         Standardisation of the values.
     edges_ : list of ndarray
         Inner bin edges per column.
+    sample_ : ndarray of shape (n_kept, n_features)
+        The rows the edges are computed from (kept for ``partial_fit``).
+    n_samples_seen_ : int
+        Rows seen by ``fit``/``partial_fit``.
 
     Examples
     --------
@@ -43,20 +51,59 @@ class QuantileBins(TransformerMixin, BaseEstimator):
            [ 1.34,  0.  ,  1.  ]])
     """
 
-    def __init__(self, n_bins=32):
+    def __init__(self, n_bins=32, subsample=100_000):
         self.n_bins = n_bins
+        self.subsample = subsample
 
     def fit(self, X, y=None):
         """Learn means, scales and quantile edges of every column."""
-        if not isinstance(self.n_bins, int) or isinstance(self.n_bins, bool) or self.n_bins < 1:
-            raise ValueError(f"QuantileBins parameter 'n_bins' must be an int >= 1; got "
-                             f"{self.n_bins!r}.")
-        X = validate_data(self, X, dtype=np.float64, reset=True)
-        self.mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
+        for name in ("n_samples_seen_", "sample_", "mean_", "scale_", "edges_", "_m2"):
+            self.__dict__.pop(name, None)
+        return self.partial_fit(X)
+
+    def partial_fit(self, X, y=None):
+        """Add a chunk of rows: running mean and variance, and the quantile sample.
+
+        Means and scales are exact over all chunks (Chan et al.'s pairwise
+        update). Edges are quantiles of the rows kept in ``sample_``: all of
+        them up to ``subsample`` rows, so chunked fitting then gives the same
+        edges as :meth:`fit`; beyond that, a uniform reservoir sample.
+        """
+        for name, value in (("n_bins", self.n_bins), ("subsample", self.subsample)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"QuantileBins parameter '{name}' must be an int >= 1; got "
+                                 f"{value!r}.")
+        first = not hasattr(self, "n_samples_seen_")
+        X = validate_data(self, X, dtype=np.float64, reset=first)
+        n_b = X.shape[0]
+        mean_b = X.mean(axis=0)
+        m2_b = ((X - mean_b) ** 2).sum(axis=0)
+        if first:
+            n, mean, m2 = n_b, mean_b, m2_b
+            self.sample_ = X[: self.subsample].copy()
+            rest, seen = X[self.subsample:], self.subsample
+        else:
+            n_a = self.n_samples_seen_
+            n = n_a + n_b
+            delta = mean_b - self.mean_
+            mean = self.mean_ + delta * (n_b / n)
+            m2 = self._m2 + m2_b + delta**2 * (n_a * n_b / n)
+            room = max(self.subsample - len(self.sample_), 0)
+            self.sample_ = np.vstack([self.sample_, X[:room]])
+            rest, seen = X[room:], n_a + room
+        if len(rest):
+            # reservoir sampling (Algorithm R), seeded by the row count so refits repeat
+            rng = np.random.default_rng([0, seen])
+            slots = rng.integers(0, np.arange(seen, seen + len(rest)) + 1)
+            keep = slots < self.subsample
+            self.sample_[slots[keep]] = rest[keep]
+        self.n_samples_seen_ = n
+        self.mean_ = mean
+        self._m2 = m2
+        scale = np.sqrt(m2 / n)
         self.scale_ = np.where(scale > 0, scale, 1.0)
         qs = np.linspace(0, 1, self.n_bins + 1)[1:-1]
-        self.edges_ = [np.unique(np.quantile(X[:, j], qs)) if len(qs) else np.zeros(0)
+        self.edges_ = [np.unique(np.quantile(self.sample_[:, j], qs)) if len(qs) else np.zeros(0)
                        for j in range(X.shape[1])]
         return self
 

@@ -344,6 +344,10 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         except (TypeError, ValueError) as exc:
             self._explain_non_numeric(X, exc, fitted=False)
             raise
+        self._set_specs(arrays)
+        return arrays
+
+    def _set_specs(self, arrays):
         self.input_specs_ = {
             name: InputSpec(
                 name=name,
@@ -355,7 +359,68 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
             )
             for name, vocab, columns in self._blocks()
         }
-        return arrays
+
+    def partial_fit(self, X, y=None):
+        """Fit on one chunk of rows more, for data that does not fit in memory.
+
+        The first call fits every transformer on its chunk (as :meth:`fit`);
+        later calls pass each transformer its columns of the new chunk through
+        its own ``partial_fit``. With :class:`~skmm.TextSequencer`,
+        ``StandardScaler`` and :class:`~skmm.preprocessing.QuantileBins`
+        (what :meth:`from_columns` builds without ``impute``) the result is
+        the router :meth:`fit` learns on all the chunks at once: the same
+        vocabularies and sequence lengths, and the same scaling up to
+        floating-point rounding.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One chunk, with the columns of the first.
+        y : ignored
+
+        Returns
+        -------
+        self : InputRouter
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skmm import InputRouter
+        >>> chunks = [pd.DataFrame({"n": [1.0, 2.0], "text": ["a b", "b c"]}),
+        ...           pd.DataFrame({"n": [3.0, 4.0], "text": ["c d e", "e"]})]
+        >>> router = InputRouter.from_columns(numeric=["n"], text=["text"])
+        >>> for chunk in chunks:
+        ...     router = router.partial_fit(chunk)
+        >>> router.input_specs_["text"].vocabulary_size
+        7
+        """
+        if not hasattr(self, "transformers_"):
+            entries = [*self.transformers, ("remainder", self.remainder, None)]
+            for name, trans, _ in entries:
+                if isinstance(trans, str):
+                    continue  # "drop" or "passthrough"
+                if not hasattr(trans, "partial_fit"):
+                    raise ValueError(
+                        f"InputRouter.partial_fit: input {name!r} uses a "
+                        f"{type(trans).__name__}, which has no partial_fit. Give that input "
+                        "a transformer that has one (TextSequencer, StandardScaler, "
+                        "QuantileBins), or fit the router once on a sample that fits in "
+                        "memory and freeze it (sklearn.frozen.FrozenEstimator)."
+                    )
+            return self.fit(X, y)
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError(
+                "InputRouter.partial_fit after the first chunk needs a DataFrame (columns "
+                f"are matched by name); got {type(X).__name__}."
+            )
+        self._check_columns(X, "partial_fit")
+        for _, trans, columns, _ in self._iter(
+            fitted=True, column_as_labels=True, skip_drop=True, skip_empty_columns=True
+        ):
+            if trans != "passthrough":
+                trans.partial_fit(X[columns])
+        self._set_specs(self.transform(X))
+        return self
 
     def transform(self, X, **params):
         """Return ``{input_name: ndarray}`` for X (columns matched by name).

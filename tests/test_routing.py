@@ -241,3 +241,50 @@ def test_small_batch_path_hands_errors_to_the_general_path():
     bad.loc[0, "f64"] = "twelve"
     with pytest.raises(ValueError, match=r"not numbers in column\(s\) \['f64'\]"):
         router.transform(bad)
+
+
+# -- partial_fit: chunk by chunk equals all at once ------------------------------
+
+def test_partial_fit_in_chunks_equals_fit():
+    frame = _mixed_frame(1000, seed=3)
+    router = InputRouter.from_columns(numeric=["f64", "i64"], text=["text"],
+                                      categorical=["color"])
+    whole = clone(router).fit(frame)
+    chunked = clone(router)
+    for start in range(0, len(frame), 128):
+        chunked.partial_fit(frame.iloc[start:start + 128])
+    assert chunked.input_specs_ == whole.input_specs_
+    for name in ("text", "color"):
+        assert (chunked.named_transformers_[name].vocabulary_
+                == whole.named_transformers_[name].vocabulary_)
+    bins_chunked = chunked.named_transformers_["numeric"]
+    bins_whole = whole.named_transformers_["numeric"]
+    for a, b in zip(bins_chunked.edges_, bins_whole.edges_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(bins_chunked.mean_, bins_whole.mean_, rtol=1e-12)
+    np.testing.assert_allclose(bins_chunked.scale_, bins_whole.scale_, rtol=1e-12)
+    got, expected = chunked.transform(frame), whole.transform(frame)
+    np.testing.assert_array_equal(got["text"], expected["text"])
+    np.testing.assert_allclose(got["numeric"], expected["numeric"], rtol=1e-5, atol=1e-6)
+
+
+def test_partial_fit_names_the_input_that_cannot_stream():
+    router = InputRouter.from_columns(numeric=["f64", "gappy"], impute=True)
+    with pytest.raises(ValueError, match="input 'numeric' uses a Pipeline, which has no "
+                                         "partial_fit"):
+        router.partial_fit(_mixed_frame(10))
+
+
+def test_quantile_bins_reservoir_beyond_subsample():
+    from skmm.preprocessing import QuantileBins
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 2))
+    chunked = QuantileBins(n_bins=4, subsample=1000)
+    for start in range(0, 5000, 700):
+        chunked.partial_fit(X[start:start + 700])
+    assert chunked.sample_.shape == (1000, 2) and chunked.n_samples_seen_ == 5000
+    np.testing.assert_allclose(chunked.mean_, X.mean(axis=0), rtol=1e-10)
+    # a uniform sample of 1000 puts the quartiles within a few hundredths of the truth
+    truth = np.quantile(X, [0.25, 0.5, 0.75], axis=0).T
+    np.testing.assert_allclose(np.array(chunked.edges_), truth, atol=0.12)
