@@ -28,6 +28,7 @@ from . import _params, _predict
 from ._messages import did_you_mean
 from ._seeding import scoped_seed
 from .architectures import default_model
+from .history import plot_history
 from .meta import ModelMeta
 from .persistence import model_from_bytes, model_to_bytes
 from .routing import InputRouter, InputSpec
@@ -145,7 +146,9 @@ class FunctionalEstimator(BaseEstimator):
         "auto" turns it on for ``fit`` on 1,000 samples or more. Without a
         ``validation_split``, a random 10% of the training rows (drawn with
         ``random_state``) is held out for it. ``partial_fit`` never stops
-        early.
+        early. When ``callbacks`` holds a ``keras.callbacks.EarlyStopping``
+        (for example on one head's ``val_<head>_accuracy``), that one is used
+        instead of skmm's, on the same held-out rows.
     n_iter_no_change : int, default=3
         Patience of early stopping, in epochs.
     callbacks : None, list or dict of keras callbacks (classes or instances)
@@ -567,8 +570,11 @@ class FunctionalEstimator(BaseEstimator):
         y : DataFrame, dict of arrays, Series or array-like
             One head per column (or as ``targets`` groups them). Missing
             labels (NaN, None, pd.NA) are masked for their head only.
-        sample_weight : array-like of shape (n_samples,) or dict of head -> array
-            One weight vector for all heads, or one per head.
+        sample_weight : array-like of shape (n_samples,), dict of head -> array, \
+                or DataFrame
+            One weight vector for all heads, or one per head (a dict, or a
+            DataFrame with one column per head: the form to use under
+            cross-validation and metadata routing, which split it by row).
 
         Returns
         -------
@@ -642,8 +648,11 @@ class FunctionalEstimator(BaseEstimator):
         callbacks = _params.make_callbacks(self.callbacks, routed)
         kwargs = {"validation_split": self.validation_split}
         if stop_early:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=self.n_iter_no_change, restore_best_weights=True))
+            if not any(isinstance(cb, keras.callbacks.EarlyStopping) for cb in callbacks):
+                # the user's own EarlyStopping (say on one head's val metric) takes its place
+                callbacks.append(keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=self.n_iter_no_change,
+                    restore_best_weights=True))
             if not self.validation_split:
                 n = len(next(iter(arrays.values())))
                 order = np.random.default_rng(seed).permutation(n)
@@ -676,6 +685,20 @@ class FunctionalEstimator(BaseEstimator):
         start = len(self.history_)
         frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame), name="epoch")
         self.history_ = pd.concat([self.history_, frame]) if start else frame
+
+    def plot_history(self, *, figsize=None):
+        """Plot ``history_``: a panel for the total loss and one per head.
+
+        Training curves are solid, validation curves (with
+        ``validation_split`` or early stopping) dashed. Needs matplotlib
+        (``pip install "skmm[plot]"``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        check_is_fitted(self, "model_")
+        return plot_history(self.history_, list(self.splitter_.heads_), figsize=figsize)
 
     # -- prediction --------------------------------------------------------------
     def _raw_predict(self, X):

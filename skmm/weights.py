@@ -8,6 +8,7 @@ sample weights here.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ._messages import did_you_mean
 
@@ -22,7 +23,8 @@ def head_weights(heads, encoded, observed, sample_weight, class_weight, n):
     heads : dict of str -> HeadSpec
     encoded, observed : dict of str -> ndarray
         From ``TargetSplitter.transform_with_mask``.
-    sample_weight : None, array-like of shape (n,), or dict of head -> array-like
+    sample_weight : None, array-like of shape (n,), dict of head -> array-like, or a
+        DataFrame with one column per head
     class_weight : None, "balanced", {label: weight} (one class head) or
         {head: {label: weight} or "balanced"}
     n : int
@@ -49,6 +51,10 @@ def head_weights(heads, encoded, observed, sample_weight, class_weight, n):
 def _base_weights(heads, sample_weight, n):
     if sample_weight is None:
         return {}
+    if isinstance(sample_weight, pd.DataFrame):
+        # one column per head: the form that survives scikit-learn's row splitting
+        # (cross-validation and metadata routing index it by row like X)
+        sample_weight = {str(c): sample_weight[c].to_numpy() for c in sample_weight.columns}
     if isinstance(sample_weight, dict):
         unknown = [k for k in sample_weight if k not in heads]
         if unknown:

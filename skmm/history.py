@@ -1,0 +1,81 @@
+"""Training history: per-epoch columns grouped by head, and a plot of them.
+
+``history_`` of a fitted estimator is a DataFrame with one row per epoch and
+Keras' metric names as columns: ``loss``, ``<head>_loss``,
+``<head>_<metric>`` and their ``val_`` twins. :func:`plot_history` draws one
+panel per head (plus the total loss), train solid and validation dashed.
+matplotlib is an optional dependency: ``pip install "skmm[plot]"``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["head_columns", "plot_history"]
+
+
+def head_columns(history: pd.DataFrame, heads) -> dict[str, list[str]]:
+    """Training-side columns of ``history`` per panel: "loss" then each head.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame(columns=["loss", "a_loss", "a_accuracy", "val_loss", "val_a_loss"])
+    >>> head_columns(h, ["a"])
+    {'loss': ['loss'], 'a': ['a_loss', 'a_accuracy']}
+    """
+    train = [c for c in history.columns if not str(c).startswith("val_")]
+    panels: dict[str, list[str]] = {}
+    if "loss" in train:
+        panels["loss"] = ["loss"]
+    # longest names first, so head "a_b" is not taken for head "a" plus metric "b_..."
+    for head in sorted(heads, key=len, reverse=True):
+        prefix = f"{head}_"
+        mine = [c for c in train if str(c).startswith(prefix)
+                and not any(c in cols for cols in panels.values())]
+        if mine:
+            panels[head] = sorted(mine, key=lambda c: c != f"{head}_loss")  # loss first
+    ordered = {"loss": panels["loss"]} if "loss" in panels else {}
+    ordered.update({h: panels[h] for h in heads if h in panels})
+    return ordered
+
+
+def plot_history(history: pd.DataFrame, heads, *, figsize=None):
+    """One panel per head: its training curves solid, validation curves dashed.
+
+    Parameters
+    ----------
+    history : DataFrame
+        An estimator's ``history_``.
+    heads : list of str
+        Head names, in the order their panels should appear.
+    figsize : tuple, optional
+        Passed to ``matplotlib.pyplot.subplots``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(
+            "plot_history needs matplotlib: pip install \"skmm[plot]\" (or matplotlib)."
+        ) from None
+    if history is None or len(history) == 0:
+        raise ValueError("There is no training history to plot yet; fit the estimator first.")
+    panels = head_columns(history, list(heads))
+    n = len(panels)
+    fig, axes = plt.subplots(1, n, figsize=figsize or (4.5 * n, 3.5), squeeze=False)
+    for ax, (title, columns) in zip(axes[0], panels.items(), strict=True):
+        for i, column in enumerate(columns):
+            color = f"C{i}"
+            ax.plot(history.index, history[column], color=color, label=column)
+            if f"val_{column}" in history.columns:
+                ax.plot(history.index, history[f"val_{column}"], color=color, linestyle="--",
+                        label=f"val_{column}")
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
