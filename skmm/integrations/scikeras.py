@@ -1,0 +1,193 @@
+"""skmm's routing and target splitting inside scikeras' wrappers.
+
+For users who keep scikeras' ``KerasClassifier``, ``KerasRegressor`` or
+``BaseWrapper``: mix :class:`SkmmEncoders` in front of the wrapper and it
+takes DataFrames with text columns, routes them with an
+:class:`~skmm.InputRouter` (its ``feature_encoder``) and, for several target
+columns, splits y into heads with a :class:`~skmm.TargetSplitter` (its
+``target_encoder``). The model builder gets skmm's sizes through scikeras'
+``meta``: ``meta["input_specs_"]`` and ``meta["heads_"]``, which is exactly
+what :class:`~skmm.meta.ModelMeta` holds, so ``skmm.architectures.default_model``
+works as a scikeras builder too.
+
+scikeras validates X with ``check_array(..., dtype=float)`` before any
+encoder runs, which rejects text. The mixin therefore lets a DataFrame X
+(and its y) through that step unchanged (checking only that their lengths
+agree) and leaves every other input to scikeras. That step is scikeras'
+``_validate_data`` method, a private one: ``tests/test_integrations_scikeras.py``
+pins the behaviour against the installed scikeras.
+
+Examples
+--------
+>>> from scikeras.wrappers import KerasClassifier          # doctest: +SKIP
+>>> from skmm.integrations.scikeras import SkmmEncoders     # doctest: +SKIP
+>>> class TextClassifier(SkmmEncoders, KerasClassifier):    # doctest: +SKIP
+...     pass
+>>> clf = TextClassifier(model=build, router=InputRouter.from_columns(  # doctest: +SKIP
+...     numeric=["price"], text=["review"]), loss="binary_crossentropy")
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..meta import ModelMeta
+from ..routing import InputRouter
+from ..targets import TargetSplitter
+
+__all__ = ["RouterEncoder", "HeadsEncoder", "SkmmEncoders", "model_meta"]
+
+
+def model_meta(meta: dict) -> ModelMeta:
+    """skmm's :class:`~skmm.meta.ModelMeta` from a scikeras ``meta`` dict."""
+    return ModelMeta(inputs=dict(meta.get("input_specs_", {})),
+                     heads=dict(meta.get("heads_", {})))
+
+
+class RouterEncoder(TransformerMixin, BaseEstimator):
+    """scikeras ``feature_encoder``: a DataFrame to ``{input_name: ndarray}``.
+
+    Parameters
+    ----------
+    router : InputRouter or None
+        Cloned and fitted in :meth:`fit`; None builds
+        ``InputRouter.from_frame(X)``.
+    """
+
+    def __init__(self, router=None):
+        self.router = router
+
+    def fit(self, X, y=None):
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError(
+                "RouterEncoder routes DataFrame columns by name; got "
+                f"{type(X).__name__}. Pass X as a pandas DataFrame."
+            )
+        router = InputRouter.from_frame(X) if self.router is None else clone(self.router)
+        self.router_ = router.fit(X)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "router_")
+        return self.router_.transform(X)
+
+    def get_metadata(self):
+        """What scikeras hands the model builder in ``meta``."""
+        check_is_fitted(self, "router_")
+        return {"input_specs_": dict(self.router_.input_specs_)}
+
+
+class HeadsEncoder(TransformerMixin, BaseEstimator):
+    """scikeras ``target_encoder``: y's columns to one model output per head.
+
+    ``transform`` gives the encoded heads in order (a list, or one array for
+    one head); ``inverse_transform`` rebuilds y's container from the model's
+    outputs, or the class probabilities with ``return_proba=True``.
+
+    Parameters
+    ----------
+    targets : TargetSplitter or None
+        Cloned and fitted in :meth:`fit`; None uses ``TargetSplitter()``.
+    """
+
+    def __init__(self, targets=None):
+        self.targets = targets
+
+    def fit(self, y):
+        splitter = TargetSplitter() if self.targets is None else clone(self.targets)
+        self.splitter_ = splitter.fit(y)
+        return self
+
+    def transform(self, y):
+        check_is_fitted(self, "splitter_")
+        encoded = self.splitter_.transform(y)
+        outputs = [encoded[h] for h in self.splitter_.heads_]
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _by_head(self, y_pred):
+        heads = list(self.splitter_.heads_)
+        if isinstance(y_pred, dict):
+            return {h: np.asarray(y_pred[h]) for h in heads}
+        if len(heads) == 1 and not isinstance(y_pred, (list, tuple)):
+            y_pred = [y_pred]
+        return {h: np.asarray(p) for h, p in zip(heads, y_pred, strict=True)}
+
+    def inverse_transform(self, y_pred, return_proba=False):
+        check_is_fitted(self, "splitter_")
+        raw = self._by_head(y_pred)
+        if return_proba:
+            proba = self.splitter_.probabilities(raw)
+            return next(iter(proba.values())) if len(proba) == 1 else proba
+        return self.splitter_.inverse_transform(raw)
+
+    def get_metadata(self):
+        """What scikeras hands the model builder in ``meta`` (and sets on the wrapper)."""
+        check_is_fitted(self, "splitter_")
+        heads = self.splitter_.heads_
+        meta = {"heads_": dict(heads), "n_outputs_expected_": len(heads)}
+        classes = [h.classes for h in heads.values() if h.is_classification]
+        if len(heads) == 1 and classes:
+            meta["classes_"] = np.asarray(classes[0])
+            meta["n_classes_"] = len(classes[0])
+        return meta
+
+
+class SkmmEncoders:
+    """Mixin for a scikeras wrapper: skmm routes X and, when asked, splits y.
+
+    Put it first: ``class MyModel(SkmmEncoders, KerasClassifier)``. Extra
+    wrapper parameters it reads (scikeras keeps unknown keyword arguments
+    as parameters; these two are declared so they are not also passed to the
+    model builder):
+
+    * ``router``: an :class:`~skmm.InputRouter` (None: built from X's dtypes);
+    * ``targets``: a :class:`~skmm.TargetSplitter` to split y into heads; None
+      keeps the wrapper's own target encoder (right for one label column).
+
+    Both are parameters like the wrapper's own (``get_params``, ``clone``,
+    ``GridSearchCV``), and neither is passed to the model builder.
+    """
+
+    def __init__(self, model=None, *, router=None, targets=None, **kwargs):
+        super().__init__(model=model, **kwargs)
+        # set here, not passed on as keyword arguments: scikeras would hand those to
+        # the model builder; as attributes they are still parameters (get_params)
+        self.router = router
+        self.targets = targets
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        if not isinstance(X, pd.DataFrame):
+            return super()._validate_data(X, y, reset=reset, y_numeric=y_numeric)
+        if y is not None and len(y) != len(X):
+            raise ValueError(f"y has {len(y)} rows but X has {len(X)}; they must match.")
+        if y is not None and getattr(self, "targets", None) is None:
+            _, y = super()._validate_data(None, y, reset=reset, y_numeric=y_numeric)
+        if reset:
+            self.n_features_in_ = X.shape[1]
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        return X, y
+
+    def _cached(self, name, make, source):
+        # scikeras asks the *property* (not the fitted encoder) for metadata, so the
+        # property hands out one encoder per wrapper and parameter value instead of
+        # a new one per call
+        held = self.__dict__.get(name)
+        if held is None or held[0] is not source:
+            held = (source, make(source))
+            self.__dict__[name] = held
+        return held[1]
+
+    @property
+    def feature_encoder(self):
+        return self._cached("_skmm_feature_encoder", RouterEncoder,
+                            getattr(self, "router", None))
+
+    @property
+    def target_encoder(self):
+        targets = getattr(self, "targets", None)
+        if targets is None:
+            return super().target_encoder
+        return self._cached("_skmm_target_encoder", HeadsEncoder, targets)
