@@ -4,9 +4,10 @@
 loaded), PyTorch (when the backend) and resets Keras' global seed generator,
 and leaves all of that behind. skmm promises no global state change, so this
 context manager saves each of those states first and restores them after.
-Keras has no public API to read or restore its global seed generator, so the
-one private access of the package lives here, guarded: if Keras moves it,
-seeding still works and only that one restore is skipped.
+Keras has no public API to read or restore its global seed generator, nor to
+give its default-seed maker a generator of its own, so the package's two
+private Keras accesses live here, guarded: if Keras moves them, seeding still
+works and only the restore (or the isolation from other threads) is skipped.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import random
 import sys
+import threading
 
 import keras
 import numpy as np
@@ -22,6 +24,10 @@ try:  # private: Keras offers no public way to save/restore its global seed stat
     from keras.src.backend.common import global_state as _keras_global_state
 except ImportError:  # pragma: no cover - depends on Keras internals
     _keras_global_state = None
+try:  # private: where Keras draws default seeds from Python's random module
+    from keras.src.random import seed_generator as _keras_seed_generator
+except ImportError:  # pragma: no cover - depends on Keras internals
+    _keras_seed_generator = None
 
 _KERAS_KEYS = ("global_random_seed", "global_seed_generator")
 
@@ -59,12 +65,37 @@ def scoped_seed(seed):
     if seed is None:
         yield
         return
-    py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
-    backends = _save_backends()
-    keras.utils.set_random_seed(int(seed))
-    try:
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)  # noqa: NPY002
-        _restore_backends(backends)
+    with _SEEDED:
+        py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
+        backends = _save_backends()
+        keras.utils.set_random_seed(int(seed))
+        shared = _swap_keras_python_random(random.Random(int(seed)))
+        try:
+            yield
+        finally:
+            _swap_keras_python_random(shared)
+            random.setstate(py_state)
+            np.random.set_state(np_state)  # noqa: NPY002
+            _restore_backends(backends)
+
+
+# Seeded blocks change process-wide generators: one thread at a time (reentrant,
+# so a seeded fit may call another).
+_SEEDED = threading.RLock()
+
+
+def _swap_keras_python_random(generator):
+    """Give Keras' default-seed maker its own Python generator; returns the old one.
+
+    Keras draws the seed of every layer initialiser without one from Python's
+    *global* ``random`` module. In a process where another thread also uses it
+    (a Dask worker's event loop does), seeding that global state does not make
+    a fit repeatable: the other thread's draws land between ours. A private
+    ``random.Random(seed)`` for the block does. Private Keras module, guarded:
+    if it moves, the global generator (seeded above) is used as before.
+    """
+    if _keras_seed_generator is None or not hasattr(_keras_seed_generator, "python_random"):
+        return generator
+    previous = _keras_seed_generator.python_random
+    _keras_seed_generator.python_random = generator
+    return previous
