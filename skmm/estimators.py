@@ -370,7 +370,7 @@ class FunctionalEstimator(BaseEstimator):
             self.n_features_in_ = self.router_.n_features_in_
         if not arrays:
             raise ValueError("X produced no model inputs; check the router's transformers.")
-        self.input_specs_ = self._specs(arrays)
+        self.input_specs_ = self._specs(arrays, getattr(self.router_, "input_specs_", None))
         return arrays
 
     def _transform_inputs(self, X):
@@ -406,9 +406,18 @@ class FunctionalEstimator(BaseEstimator):
         return out
 
     @staticmethod
-    def _specs(arrays):
+    def _specs(arrays, routed=None):
+        """Input specs; a router's own (its full vocabulary sizes) where it has them.
+
+        The ids present in one batch can stop short of the vocabulary (a chunk
+        in ``partial_fit``, or words only seen past ``sequence_length``), and
+        an Embedding sized from them would fail on later data.
+        """
         specs = {}
         for name, arr in arrays.items():
+            if routed and name in routed:
+                specs[name] = routed[name]
+                continue
             tokens = arr.dtype == np.int32
             specs[name] = InputSpec(
                 name=name,

@@ -414,11 +414,15 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
                 f"are matched by name); got {type(X).__name__}."
             )
         self._check_columns(X, "partial_fit")
-        for _, trans, columns, _ in self._iter(
-            fitted=True, column_as_labels=True, skip_drop=True, skip_empty_columns=True
-        ):
-            if trans != "passthrough":
-                trans.partial_fit(X[columns])
+        try:
+            for _, trans, columns, _ in self._iter(
+                fitted=True, column_as_labels=True, skip_drop=True, skip_empty_columns=True
+            ):
+                if trans != "passthrough":
+                    trans.partial_fit(X[columns])
+        except (TypeError, ValueError) as exc:
+            self._explain_non_numeric(X, exc, fitted=True)
+            raise
         self._set_specs(self.transform(X))
         return self
 

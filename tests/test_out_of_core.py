@@ -59,3 +59,19 @@ def test_frozen_router_in_grid_search(reviews):
                           {"batch_size": [16, 64]}, cv=2).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.best_estimator_.router_ is router.estimator
+
+
+def test_embedding_is_sized_by_the_vocabulary_not_by_the_ids_in_the_batch(reviews):
+    X, y = reviews
+    router = review_router().fit(X)
+    vocabulary = router.input_specs_["review"].vocabulary_size
+    est = FunctionalEstimator(router=FrozenEstimator(router), epochs=1, random_state=0)
+    ids = router.transform(X)["review"]
+    rare = ids.max(axis=1) >= vocabulary - 1  # rows holding the rarest word
+    rows = np.concatenate([np.flatnonzero(~rare & (y["sentiment"] == label).to_numpy())[:3]
+                           for label in ("positive", "negative")])
+    assert len(rows) == 6
+    est.partial_fit(X.iloc[rows], y.iloc[rows])
+    assert est.input_specs_["review"].vocabulary_size == vocabulary
+    est.partial_fit(X, y)  # every word, every id: no out-of-range lookups
+    assert len(est.predict(X)) == len(X)

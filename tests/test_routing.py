@@ -288,3 +288,13 @@ def test_quantile_bins_reservoir_beyond_subsample():
     # a uniform sample of 1000 puts the quartiles within a few hundredths of the truth
     truth = np.quantile(X, [0.25, 0.5, 0.75], axis=0).T
     np.testing.assert_allclose(np.array(chunked.edges_), truth, atol=0.12)
+
+
+def test_partial_fit_explains_gaps_in_a_later_chunk():
+    router = InputRouter.from_columns(numeric=["f64", "i64"], text=["text"])
+    router.partial_fit(_mixed_frame(20))
+    bad = _mixed_frame(5, seed=2)
+    bad.loc[2, "f64"] = np.nan
+    with pytest.raises(ValueError, match=r"'numeric' has NaN or infinite values in column\(s\) "
+                                         r"\['f64'\]"):
+        router.partial_fit(bad)
