@@ -8,7 +8,8 @@ traced for at most ``log2(batch_size) + 1`` shapes, and they encode and decode
 large inputs one chunk of rows at a time so neither the encoded inputs nor
 the raw outputs of the whole input exist at once.
 
-On TensorFlow the predict function is compiled with XLA (``jit_compile``),
+On TensorFlow the predict function of a model that keeps predicting (more
+than ``XLA_AFTER_CALLS`` batches) is recompiled with XLA (``jit_compile``),
 unless the user set ``compile__jit_compile`` themselves: Keras leaves XLA off
 on CPU by default, and an LSTM's step loop runs several times faster under
 it. JAX always compiles; PyTorch is left as Keras sets it.
@@ -31,6 +32,8 @@ _COMPILE_LOCK = threading.Lock()
 # not on the estimator, so predict leaves the estimator's __dict__ alone and a
 # model rebuilt by unpickling starts unprepared.
 _XLA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+XLA_AFTER_CALLS = 8
 
 
 def padded_rows(n: int, batch_size: int) -> int:
@@ -79,11 +82,20 @@ def use_xla_for_predict(model) -> bool:
 
 
 def predict_on_batch(model, x, allow_xla: bool):
-    """``model.predict_on_batch(x)``, under XLA on TensorFlow where allowed and possible."""
+    """``model.predict_on_batch(x)``, under XLA on TensorFlow where allowed and possible.
+
+    XLA is switched on only once a model has answered ``XLA_AFTER_CALLS``
+    batches: compiling costs about half a second per model, which a model
+    that predicts once or twice (cross-validation, a one-off report) never
+    earns back, while a model serving requests does within seconds.
+    """
     if model not in _XLA:
-        with _COMPILE_LOCK:
-            if model not in _XLA:
-                _XLA[model] = allow_xla and use_xla_for_predict(model)
+        calls = _CALLS.get(model, 0) + 1
+        _CALLS[model] = calls
+        if not allow_xla or calls > XLA_AFTER_CALLS:
+            with _COMPILE_LOCK:
+                if model not in _XLA:
+                    _XLA[model] = allow_xla and use_xla_for_predict(model)
     try:
         return model.predict_on_batch(x)
     except Exception:

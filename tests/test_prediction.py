@@ -68,9 +68,10 @@ def test_predict_leaves_the_estimator_state_alone(fitted, reviews):
 def test_pickled_estimator_rebuilds_its_predict_function(fitted, reviews):
     X, _ = reviews
     again = pickle.loads(pickle.dumps(fitted))
-    assert again.model_ not in _predict._XLA  # nothing compiled travels in the pickle
-    pd.testing.assert_frame_equal(again.predict(X.iloc[:5]), fitted.predict(X.iloc[:5]),
-                                  rtol=1e-5)
+    assert again.model_ not in _predict._CALLS  # nothing compiled travels in the pickle
+    for _ in range(_predict.XLA_AFTER_CALLS + 1):
+        pd.testing.assert_frame_equal(again.predict(X.iloc[:5]), fitted.predict(X.iloc[:5]),
+                                      rtol=1e-5)
     assert again.model_ in _predict._XLA
 
 
@@ -78,6 +79,9 @@ def test_pickled_estimator_rebuilds_its_predict_function(fitted, reviews):
 def test_tensorflow_predicts_under_xla_unless_the_user_chose(reviews):
     X, y = reviews
     est = FunctionalEstimator(router=review_router(), epochs=1, random_state=0).fit(X, y)
+    for _ in range(_predict.XLA_AFTER_CALLS):
+        est.predict(X.iloc[:1])
+    assert est.model_ not in _predict._XLA  # a model that predicts a few times: no compile
     est.predict(X.iloc[:1])
     assert _predict._XLA[est.model_] is True
     assert est.model_.jit_compile is False  # training keeps Keras' own choice
