@@ -61,6 +61,17 @@ def pad_rows(x, size: int):
     return map_arrays(pad, x)
 
 
+_MODEL_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _lock_for(model) -> threading.Lock:
+    lock = _MODEL_LOCKS.get(model)
+    if lock is None:
+        with _COMPILE_LOCK:
+            lock = _MODEL_LOCKS.setdefault(model, threading.Lock())
+    return lock
+
+
 def use_xla_for_predict(model) -> bool:
     """Rebuild ``model``'s predict function under XLA on TensorFlow; True if it did.
 
@@ -97,7 +108,12 @@ def predict_on_batch(model, x, allow_xla: bool):
                 if model not in _XLA:
                     _XLA[model] = allow_xla and use_xla_for_predict(model)
     try:
-        return model.predict_on_batch(x)
+        if keras.backend.backend() == "tensorflow":
+            return model.predict_on_batch(x)
+        # JAX (and torch) thread the model's state through predict_on_batch and write
+        # it back: two threads at once would use buffers the other just gave away
+        with _lock_for(model):
+            return model.predict_on_batch(x)
     except Exception:
         if not _XLA.get(model):
             raise

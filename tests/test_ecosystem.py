@@ -69,6 +69,7 @@ def test_verbose_shows_keras_progress(reviews, capsys):
     assert "Epoch" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_early_stopping_on_one_head_inside_grid_search(reviews):
     X, y = reviews
     # min_delta so large that no epoch after the first counts as better: Keras must
@@ -136,6 +137,7 @@ def test_per_head_weights_are_split_by_row_in_cross_validate(routing, reviews):
                        cv=KFold(2), error_score="raise")
 
 
+@pytest.mark.slow
 def test_one_d_sample_weight_through_grid_search(routing, reviews):
     X, y = reviews
     est = make_est(epochs=1).set_fit_request(sample_weight=True).set_score_request(

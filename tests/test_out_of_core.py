@@ -50,6 +50,7 @@ def test_frozen_router_must_be_fitted_and_a_router(reviews):
         FunctionalEstimator(router=FrozenEstimator(scaler), epochs=1).fit(X, y)
 
 
+@pytest.mark.slow
 def test_frozen_router_in_grid_search(reviews):
     from sklearn.model_selection import GridSearchCV
 
