@@ -5,6 +5,7 @@ Each expected failure names its cause; everything else must pass.
 
 import keras
 import pytest
+from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmm import FunctionalClassifier, FunctionalRegressor
@@ -27,8 +28,7 @@ def expected_failures(estimator):
     return dict(_NN_CAUSES)
 
 
-@pytest.mark.slow
-@parametrize_with_checks(
+_CHECKS = parametrize_with_checks(
     [
         # a plain optimizer instance, not optimizer__learning_rate: the checks require
         # that __init__ sets nothing but the signature's parameters
@@ -39,5 +39,20 @@ def expected_failures(estimator):
     ],
     expected_failed_checks=expected_failures,
 )
+
+
+def _stable_id(value):
+    """Test ids without object addresses (the optimizer's repr has one), so that
+    pytest-xdist's workers collect the same names."""
+    if isinstance(value, BaseEstimator):
+        return type(value).__name__
+    func = getattr(value, "func", value)
+    keywords = getattr(value, "keywords", {})
+    args = ",".join(f"{k}={v}" for k, v in sorted(keywords.items()))
+    return f"{func.__name__}({args})" if args else func.__name__
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(_CHECKS.args[0], list(_CHECKS.args[1]), ids=_stable_id)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
