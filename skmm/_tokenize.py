@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, repeat
 
 import numpy as np
 
@@ -186,14 +186,27 @@ class Tokens:
 
     def ids_and_lengths(self, vocabulary: dict[str, int], oov: int):
         """Token ids in ``flat`` order without separators (int32), and lengths."""
-        lookup = {**vocabulary, SEPARATOR: -1} if self.separated else vocabulary
-        ids = np.fromiter(map(lookup.get, self.flat, repeat(oov)), dtype=np.int32,
+        lookup = _Lookup(vocabulary)
+        lookup.oov = oov
+        if self.separated:
+            lookup[SEPARATOR] = -1
+        # dict.__getitem__ straight from C; only unknown tokens reach __missing__
+        ids = np.fromiter(map(lookup.__getitem__, self.flat), dtype=np.int32,
                           count=len(self.flat))
         if not self.separated:
             return ids, self.lengths()
         at_separator = ids == -1
         lengths = _between(np.flatnonzero(at_separator), len(ids))
         return ids[~at_separator], lengths
+
+
+class _Lookup(dict):
+    """Token -> id, with the out-of-vocabulary id for anything else."""
+
+    __slots__ = ("oov",)
+
+    def __missing__(self, token):
+        return self.oov
 
 
 def _between(separators: np.ndarray, total: int) -> np.ndarray:
@@ -242,8 +255,8 @@ def _tokenize_joined(docs: list[str], standardize) -> Tokens | None:
         flat = _split_joined(docs, standardize)
         return None if flat is None else Tokens(flat, len(docs), separated=True)
     rows = np.concatenate((np.flatnonzero(is_ascii), np.flatnonzero(~is_ascii)))
-    first = _split_joined([docs[i] for i in rows[: int(is_ascii.sum())]], standardize)
-    second = _split_joined([docs[i] for i in rows[int(is_ascii.sum()):]], standardize)
+    first = _split_joined(list(compress(docs, is_ascii)), standardize)
+    second = _split_joined(list(compress(docs, ~is_ascii)), standardize)
     if first is None or second is None:
         return None
     first.append(SEPARATOR)
