@@ -17,14 +17,17 @@ agree) and leaves every other input to scikeras. That step is scikeras'
 ``_validate_data`` method, a private one: ``tests/test_integrations_scikeras.py``
 pins the behaviour against the installed scikeras.
 
-Examples
---------
->>> from scikeras.wrappers import KerasClassifier          # doctest: +SKIP
->>> from skmm.integrations.scikeras import SkmmEncoders     # doctest: +SKIP
->>> class TextClassifier(SkmmEncoders, KerasClassifier):    # doctest: +SKIP
-...     pass
->>> clf = TextClassifier(model=build, router=InputRouter.from_columns(  # doctest: +SKIP
-...     numeric=["price"], text=["review"]), loss="binary_crossentropy")
+A wrapper with skmm's routing (the full, tested version is in
+``tests/test_integrations_scikeras.py`` and the README)::
+
+    from scikeras.wrappers import KerasClassifier
+    from skmm.integrations.scikeras import SkmmEncoders
+
+    class TextClassifier(SkmmEncoders, KerasClassifier):
+        pass
+
+    clf = TextClassifier(model=build, loss="binary_crossentropy",
+                         router=InputRouter.from_columns(numeric=["price"], text=["review"]))
 """
 
 from __future__ import annotations
