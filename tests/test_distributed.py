@@ -16,7 +16,7 @@ from skmm import FunctionalEstimator  # noqa: E402
 def search(X, y, n_jobs):
     est = FunctionalEstimator(router=review_router(), epochs=2, random_state=0)
     grid = {"batch_size": [16, 64], "model__hidden_units": [(8,), (16,)]}
-    return GridSearchCV(est, grid, cv=KFold(2), n_jobs=n_jobs).fit(X, y)
+    return GridSearchCV(est, grid, cv=KFold(2), n_jobs=n_jobs, refit=False).fit(X, y)
 
 
 @pytest.mark.slow
@@ -43,4 +43,5 @@ def test_grid_search_on_a_local_cluster_matches_one_process(reviews):
     assert there.cv_results_["params"] == here.cv_results_["params"]
     for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
         np.testing.assert_allclose(there.cv_results_[key], here.cv_results_[key], rtol=1e-6)
-    assert there.best_params_ == here.best_params_
+    np.testing.assert_array_equal(there.cv_results_["rank_test_score"],
+                                  here.cv_results_["rank_test_score"])
