@@ -457,25 +457,16 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
             return None
         if self.remainder != "drop" and self._remainder[2]:
             return None
-        out = {}
         try:
-            for (name, trans, columns), (_, vocab, _) in zip(
-                self._fitted_entries(), self._blocks(), strict=True
-            ):
-                block = _direct_transform(trans, X, columns)
-                if vocab is not None:
-                    if not np.issubdtype(np.asarray(block).dtype, np.integer):
-                        return None
-                    out[name] = np.ascontiguousarray(np.asarray(block).astype(np.int32,
-                                                                              copy=False))
-                else:
-                    out[name] = np.ascontiguousarray(self._as_float32(name, block, columns))
+            blocks = [_direct_transform(trans, X, columns)
+                      for trans, columns in self._fitted_entries()]
+            # the same stacking into per-input arrays as the general path
+            return self._hstack(blocks, n_samples=len(X))
         except (TypeError, ValueError, KeyError):
             return None  # the general path raises the explained error
-        return out
 
     def _fitted_entries(self):
-        """(name, fitted transformer, columns) in the order of ``_blocks``."""
+        """(fitted transformer, columns) in the order of ``_blocks``."""
         for name, trans, columns, _ in self._iter(
             fitted=True, column_as_labels=False, skip_drop=True, skip_empty_columns=True
         ):
@@ -483,7 +474,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
                 isinstance(columns, list) and not all(isinstance(c, str) for c in columns)
             ):
                 raise KeyError(name)  # selections by position, mask or callable
-            yield name, trans, columns
+            yield trans, columns
 
     def _explain_non_numeric(self, X, exc, fitted):
         """Re-raise a numeric transformer's error naming the input and the bad columns."""
