@@ -721,18 +721,18 @@ class FunctionalEstimator(BaseEstimator):
             # predict__ settings only model.predict understands (callbacks, steps...)
             outputs = self.model_.predict(x, batch_size=batch, **{"verbose": 0, **kwargs})
             return self._outputs_by_head(outputs)
+        allow_xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
         parts = [
             self._predict_batch(_predict.map_arrays(lambda a, s=start: a[s:s + batch], x),
-                                min(batch, n - start), batch)
+                                min(batch, n - start), batch, allow_xla)
             for start in range(0, max(n, 1), batch)
         ]
         if len(parts) == 1:
             return parts[0]
         return {h: np.concatenate([p[h] for p in parts]) for h in self.output_order_}
 
-    def _predict_batch(self, x, n, batch):
+    def _predict_batch(self, x, n, batch, allow_xla):
         """One in-memory batch through the compiled predict function, padded to 2^k rows."""
-        allow_xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
         padded = _predict.pad_rows(x, _predict.padded_rows(n, batch))
         outputs = _predict.predict_on_batch(self.model_, padded, allow_xla)
         return {h: o[:n] for h, o in self._outputs_by_head(outputs).items()}
