@@ -14,7 +14,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from skmm._tokenize import ngram_sizes, pad, punctuation_table, splitter, standardizer, tokenize
+from skmm._tokenize import ngram_sizes, pad, splitter, standardizer, tokenize
 
 __all__ = ["TextSequencer", "PADDING_ID", "OOV_ID"]
 
@@ -27,9 +27,6 @@ _SIDES = ("post", "pre")
 # When ``sequence_length`` is None the length is learned in fit: long enough
 # for this share of the training documents (the rest are truncated).
 _LENGTH_QUANTILE = Fraction(95, 100)
-
-# Kept importable from here for code written against earlier versions.
-_punctuation_table = punctuation_table
 
 
 def _quantile_of_counts(length_counts: np.ndarray, q: Fraction) -> Fraction:
