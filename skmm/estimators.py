@@ -705,6 +705,14 @@ class FunctionalEstimator(BaseEstimator):
         Returns
         -------
         matplotlib.figure.Figure
+
+        Examples
+        --------
+        After ``est.fit(X, y)`` with ``validation_split=0.2`` (tested in
+        ``tests/test_ecosystem.py``)::
+
+            fig = est.plot_history()
+            fig.savefig("history.png")
         """
         check_is_fitted(self, "model_")
         return plot_history(self.history_, list(self.splitter_.heads_), figsize=figsize)

@@ -55,6 +55,16 @@ def plot_history(history: pd.DataFrame, heads, *, figsize=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"loss": [0.9, 0.5], "a_loss": [0.9, 0.5], "val_a_loss": [1.0, 0.7]},
+    ...                  index=pd.RangeIndex(1, 3, name="epoch"))
+    >>> [ax.get_title() for ax in plot_history(h, ["a"]).axes]
+    ['loss', 'a']
     """
     try:
         import matplotlib.pyplot as plt

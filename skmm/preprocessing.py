@@ -68,6 +68,15 @@ class QuantileBins(TransformerMixin, BaseEstimator):
         update). Edges are quantiles of the rows kept in ``sample_``: all of
         them up to ``subsample`` rows, so chunked fitting then gives the same
         edges as :meth:`fit`; beyond that, a uniform reservoir sample.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skmm.preprocessing import QuantileBins
+        >>> X = np.arange(8.0).reshape(-1, 1)
+        >>> bins = QuantileBins(n_bins=2).partial_fit(X[:5]).partial_fit(X[5:])
+        >>> bins.n_samples_seen_, bins.edges_[0]
+        (8, array([3.5]))
         """
         for name, value in (("n_bins", self.n_bins), ("subsample", self.subsample)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:

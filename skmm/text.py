@@ -241,6 +241,17 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : TextSequencer
+
+        Examples
+        --------
+        >>> from skmm import TextSequencer
+        >>> seq = TextSequencer()
+        >>> for chunk in (["the cat", "the dog"], ["a cat sat"]):
+        ...     seq = seq.partial_fit(chunk)
+        >>> seq.vocabulary_ == TextSequencer().fit(["the cat", "the dog", "a cat sat"]).vocabulary_
+        True
+        >>> seq.n_documents_
+        3
         """
         self._check_params()
         if hasattr(self, "vocabulary_") and not hasattr(self, "token_counts_"):

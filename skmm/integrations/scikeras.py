@@ -45,7 +45,16 @@ __all__ = ["RouterEncoder", "HeadsEncoder", "SkmmEncoders", "model_meta"]
 
 
 def model_meta(meta: dict) -> ModelMeta:
-    """skmm's :class:`~skmm.meta.ModelMeta` from a scikeras ``meta`` dict."""
+    """skmm's :class:`~skmm.meta.ModelMeta` from a scikeras ``meta`` dict.
+
+    Examples
+    --------
+    >>> from skmm.routing import InputSpec
+    >>> spec = InputSpec("review", "tokens", (12,), "int32", 500)
+    >>> meta = model_meta({"input_specs_": {"review": spec}, "n_features_in_": 3})
+    >>> meta.inputs["review"].vocabulary_size, meta.heads
+    (500, {})
+    """
     return ModelMeta(inputs=dict(meta.get("input_specs_", {})),
                      heads=dict(meta.get("heads_", {})))
 
@@ -58,6 +67,14 @@ class RouterEncoder(TransformerMixin, BaseEstimator):
     router : InputRouter or None
         Cloned and fitted in :meth:`fit`; None builds
         ``InputRouter.from_frame(X)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"price": [1.0, 2.0], "review": ["good value", "broke"]})
+    >>> enc = RouterEncoder().fit(X)
+    >>> sorted(enc.transform(X)), sorted(enc.get_metadata()["input_specs_"])
+    (['numeric', 'review'], ['numeric', 'review'])
     """
 
     def __init__(self, router=None):
@@ -94,6 +111,17 @@ class HeadsEncoder(TransformerMixin, BaseEstimator):
     ----------
     targets : TargetSplitter or None
         Cloned and fitted in :meth:`fit`; None uses ``TargetSplitter()``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> y = pd.DataFrame({"label": ["a", "b", "a"], "score": [1.0, 2.0, 3.0]})
+    >>> enc = HeadsEncoder().fit(y)
+    >>> [out.shape for out in enc.transform(y)]
+    [(3, 1), (3, 1)]
+    >>> enc.get_metadata()["n_outputs_expected_"]
+    2
     """
 
     def __init__(self, targets=None):
@@ -152,6 +180,15 @@ class SkmmEncoders:
 
     Both are parameters like the wrapper's own (``get_params``, ``clone``,
     ``GridSearchCV``), and neither is passed to the model builder.
+
+    Examples
+    --------
+    >>> from scikeras.wrappers import KerasClassifier
+    >>> class TextClassifier(SkmmEncoders, KerasClassifier):
+    ...     pass
+    >>> clf = TextClassifier(model=None, router=None, loss="binary_crossentropy")
+    >>> sorted(k for k in clf.get_params() if k in ("router", "targets", "loss"))
+    ['loss', 'router', 'targets']
     """
 
     def __init__(self, model=None, *, router=None, targets=None, **kwargs):
