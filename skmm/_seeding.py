@@ -1,13 +1,16 @@
 """Seeding scoped to one fit: seed everything, train, put every generator back.
 
-``keras.utils.set_random_seed`` seeds Python, NumPy, TensorFlow (when
-loaded), PyTorch (when the backend) and resets Keras' global seed generator,
-and leaves all of that behind. skmm promises no global state change, so this
-context manager saves each of those states first and restores them after.
+``keras.utils.set_random_seed`` seeds Python, NumPy, TensorFlow (whenever
+installed, importing it), PyTorch (when the backend) and resets Keras' global
+seed generator, and leaves all of that behind. skmm takes the same steps but
+seeds TensorFlow only when it is the backend or already imported. skmm
+promises no global state change, so this context manager saves each of those
+states first and restores them after.
 Keras has no public API to read or restore its global seed generator, nor to
 give its default-seed maker a generator of its own, so the package's two
-private Keras accesses live here, guarded: if Keras moves them, seeding still
-works and only the restore (or the isolation from other threads) is skipped.
+private Keras accesses live here, guarded: if Keras moves them, seeding falls
+back to ``keras.utils.set_random_seed`` and only the restore (or the isolation
+from other threads) is skipped.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def scoped_seed(seed):
     with _SEEDED:
         py_state, np_state = random.getstate(), np.random.get_state()  # noqa: NPY002
         backends = _save_backends()
-        keras.utils.set_random_seed(int(seed))
+        _set_random_seed(int(seed))
         shared = _swap_keras_python_random(random.Random(int(seed)))
         try:
             yield
@@ -77,6 +80,29 @@ def scoped_seed(seed):
             random.setstate(py_state)
             np.random.set_state(np_state)  # noqa: NPY002
             _restore_backends(backends)
+
+
+def _set_random_seed(seed):
+    """``keras.utils.set_random_seed``, without importing TensorFlow only to seed it.
+
+    Keras' function seeds TensorFlow whenever it is installed, which costs a
+    TensorFlow import (seconds, hundreds of MiB) on the first seeded fit of
+    every JAX or PyTorch process. TensorFlow is seeded here when it is the
+    backend or already imported; otherwise nothing of it can draw during the
+    fit. The steps are Keras' own, in its order.
+    """
+    if (keras.config.backend() == "tensorflow" or "tensorflow" in sys.modules
+            or _keras_global_state is None or _keras_seed_generator is None):
+        keras.utils.set_random_seed(seed)
+        return
+    for key, value in zip(_KERAS_KEYS, (seed, None), strict=True):
+        _keras_global_state.set_global_attribute(key, value)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002
+    if keras.config.backend() == "torch":
+        import torch
+
+        torch.manual_seed(seed)
 
 
 # Seeded blocks change process-wide generators: one thread at a time (reentrant,

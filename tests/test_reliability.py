@@ -95,6 +95,12 @@ _DETERMINISM_SCRIPT = textwrap.dedent(
     a, b = fit(), fit()
     assert random.getstate() == state, "python's random state changed"
     assert np.array_equal(a, b), "same random_state, different predictions"
+    if keras.config.backend() != "tensorflow":
+        # seeding imports TensorFlow only to seed it when it is the backend or loaded...
+        assert "tensorflow" not in sys.modules, "a seeded fit imported TensorFlow"
+        import tensorflow  # noqa: F401
+        # ...and with it loaded (and seeded) the fit is the same
+        assert np.array_equal(a, fit()), "loading TensorFlow changed a seeded fit"
     print("deterministic on", keras.config.backend())
     """
 )
