@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import batch_shape_tolerance, review_router
+from conftest import float32_tolerance, review_router
 
 from skmm import FunctionalEstimator, _predict
 from skmm import estimators as estimators_module
@@ -29,7 +29,7 @@ def test_batches_match_keras_predict(fitted, reviews):
     X, _ = reviews
     arrays = fitted.router_.transform(X)
     expected = fitted.model_.predict(fitted._model_x(arrays), verbose=0)
-    tolerance = batch_shape_tolerance()
+    tolerance = float32_tolerance()
     for rows in (slice(0, 1), slice(0, 3), slice(0, 100), slice(None)):
         raw = fitted._raw_predict(X.iloc[rows])
         for head, out in zip(fitted.output_order_, expected, strict=True):
@@ -47,7 +47,7 @@ def test_chunked_predict_equals_one_pass(fitted, reviews, monkeypatch):
     X, y = reviews
     whole, proba, scores = fitted.predict(X), fitted.predict_proba(X), fitted.score_per_head(X, y)
     monkeypatch.setattr(estimators_module, "_PREDICT_CHUNK", 50)
-    tolerance = batch_shape_tolerance()  # chunks of 50 rows run in batches of 64, not 256
+    tolerance = float32_tolerance()  # chunks of 50 rows run in batches of 64, not 256
     chunked = fitted.predict(X)
     pd.testing.assert_frame_equal(chunked, whole, check_exact=False, **tolerance)
     assert chunked.index.equals(X.index)
