@@ -8,6 +8,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # shared by pytest-xdist's workers and by the processes of the Dask and example tests.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
                       os.path.join(tempfile.gettempdir(), f"skmm-tests-jax-cache-{os.getuid()}"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # small ones too
 # Two fits with the same random_state are identical on CPUs; on a GPU only with XLA's
 # deterministic ops (README, "determinism"), which the tests ask for as a user would.
 if "xla_gpu_deterministic_ops" not in os.environ.get("XLA_FLAGS", ""):
