@@ -20,6 +20,7 @@ def search(X, y, n_jobs):
 
 
 @pytest.mark.slow
+@pytest.mark.dask
 def test_grid_search_on_a_local_cluster_matches_one_process(reviews):
     import joblib
 
