@@ -65,11 +65,12 @@ def reviews():
     return make_reviews()
 
 
-def float32_tolerance():
+def float32_tolerance(rtol, atol=0.0):
     """``rtol``/``atol`` for one model's float32 outputs computed another way.
 
     Another way: in batches of other shapes, or on a CPU when the test runs on a GPU (the
-    outputs stored with the persistence fixtures). CPUs agree to about 1e-6. On a GPU the
+    outputs stored with the persistence fixtures). On CPUs the caller's own ``rtol`` and
+    ``atol`` hold (outputs agree to about 1e-6); only on a GPU are they widened. There the
     kernel chosen (and TF32 matrix products on recent NVIDIA cards) depends on the batch
     shape: on an H100 with JAX, probabilities were up to 3.7e-4 apart, and ratings 1.6e-4
     from the fixtures' CPU values. Bugs these comparisons look for (a padded row leaking in,
@@ -92,4 +93,4 @@ def float32_tolerance():
         gpu = torch.cuda.is_available()
     else:
         gpu = False
-    return {"rtol": 1e-3, "atol": 1e-3} if gpu else {"rtol": 1e-5, "atol": 1e-6}
+    return {"rtol": 1e-3, "atol": 1e-3} if gpu else {"rtol": rtol, "atol": atol}
