@@ -92,7 +92,7 @@ def _set_random_seed(seed):
     fit. The steps are Keras' own, in its order.
     """
     if (keras.config.backend() == "tensorflow" or "tensorflow" in sys.modules
-            or _keras_global_state is None or _keras_seed_generator is None):
+            or _keras_global_state is None):
         keras.utils.set_random_seed(seed)
         return
     for key, value in zip(_KERAS_KEYS, (seed, None), strict=True):
