@@ -7,7 +7,9 @@ absolute numbers move.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -57,6 +59,21 @@ def print_table(results, out=sys.stdout):
               f"{r.unit:4s} {r.ratio:7.3f}  {r.target:18s} "
               f"{'-' if r.met is None else 'yes' if r.met else 'NO'}",
               file=out, flush=True)
+
+
+def child_result(code, env=None):
+    """Run ``code`` in a fresh Python process; the JSON it printed after ``RESULT ``.
+
+    The child's other output lines are printed here. A fresh process keeps a
+    figure free of this one's state: its memory, or JAX's settings read at start.
+    """
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+        print(line)
+    raise RuntimeError("the child process printed no result")
 
 
 def seconds(fn, repeat=1):

@@ -14,13 +14,10 @@ Goal 6 (GPU throughput) is ``benchmarks/gpu.py``, for a machine with a GPU.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import time
 
-from _common import Result, print_table
+from _common import Result, child_result, print_table
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -30,13 +27,7 @@ def memory_in_child(quick):
         f"import json, sys; sys.path.insert(0, {_HERE!r}); import memory; "
         f"print('RESULT ' + json.dumps([r.__dict__ for r in memory.run({quick!r})]))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    for line in out.splitlines():
-        if line.startswith("RESULT "):
-            return [Result(**r) for r in json.loads(line[len("RESULT "):])]
-        print(line)
-    raise RuntimeError("memory benchmark printed no result")
+    return [Result(**r) for r in child_result(code)]
 
 
 def main(argv=None):
