@@ -119,7 +119,7 @@ def run_dataset(name, spec, quick, rows):
     skmm_seconds = time.perf_counter() - start
     skmm_scores = est.score_per_head(X_test, y_test)
     for head in y.columns:
-        is_class = est.splitter_.heads_[head].is_classification
+        is_class = est.targets_.heads_[head].is_classification
         keep_train, keep_test = y_train[head].notna(), y_test[head].notna()
         row = {"dataset": name, "head": head, "metric": "accuracy" if is_class else "R^2"}
         for label, model in baselines(spec, head, is_class, quick).items():

@@ -13,10 +13,26 @@ import difflib
 import inspect
 
 import keras
+from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ._messages import did_you_mean
 
 ROUTED_PREFIXES = ("model", "optimizer", "loss", "compile", "fit", "predict", "callbacks")
+
+
+def validate_params(estimator):
+    """Check ``estimator``'s plain parameters against its ``_parameter_constraints``.
+
+    One message format for every skmm class, scikit-learn's own: "The
+    'epochs' parameter of FunctionalEstimator must be an int in the range
+    [1, inf). Got 0 instead." (an ``InvalidParameterError``, which is a
+    ``ValueError`` and a ``TypeError``).
+    """
+    validate_parameter_constraints(
+        estimator._parameter_constraints,
+        estimator.get_params(deep=False),
+        caller_name=type(estimator).__name__,
+    )
 
 
 def is_routed(key: str) -> bool:
@@ -28,6 +44,58 @@ def routed(params: dict, prefix: str) -> dict:
     """``{"x": v}`` for every ``"<prefix>__x": v`` in params."""
     head = prefix + "__"
     return {k[len(head):]: v for k, v in params.items() if k.startswith(head)}
+
+
+class RoutedParamsMixin:
+    """scikit-learn's parameter protocol for an estimator that also takes routed parameters.
+
+    ``get_params`` lists the routed ``model__*``-style parameters beside the
+    plain ones, ``set_params`` stores them as given and refuses any other
+    unknown name, and ``_validate_params`` checks both in ``fit``.
+    """
+
+    def _routed_params(self):
+        return {k: v for k, v in vars(self).items() if is_routed(k)}
+
+    def get_params(self, deep=True):
+        """Parameters, including the routed ``model__*``-style ones."""
+        params = super().get_params(deep=deep)
+        params.update(self._routed_params())
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; routed ones (``model__units``) are stored as given.
+
+        A name that is neither a parameter, a nested ``router__...`` /
+        ``targets__...`` one, nor routed raises a ``ValueError`` naming it.
+        """
+        plain, known = {}, set(self._get_param_names())
+        for key, value in params.items():
+            if is_routed(key):
+                setattr(self, key, value)
+            elif key.partition("__")[0] in known:
+                plain[key] = value
+            else:
+                raise ValueError(self._unknown_message([key], known))
+        if plain:
+            super().set_params(**plain)
+        return self
+
+    def _unknown_message(self, unknown, known):
+        return (
+            f"{type(self).__name__} got unknown parameter(s) {unknown}"
+            f"{did_you_mean(unknown[0], known)}; routed parameters start with one of "
+            f"{[p + '__' for p in ROUTED_PREFIXES]}."
+        )
+
+    def _validate_params(self):
+        """Plain parameters against ``_parameter_constraints``; unknown names from ``__init__``."""
+        known = set(self._get_param_names())
+        unknown = [k for k in vars(self) if not k.endswith("_") and not k.startswith("_")
+                   and k not in known and not is_routed(k)]
+        if unknown:
+            raise ValueError(self._unknown_message(unknown, known))
+        validate_params(self)
 
 
 def _class_named(module, name: str):

@@ -1,39 +1,132 @@
-"""Prediction plumbing: row chunks, padded fixed-shape batches, compiled predict.
+"""Prediction plumbing: one compiled forward pass per fitted model, row chunks, padded batches.
 
 Keras' ``model.predict`` builds an iterator and a progress machinery on every
 call (about 100 ms on TensorFlow), which dwarfs a one-row prediction. The
-estimators instead feed in-memory batches to ``model.predict_on_batch``,
-padded to a power-of-two number of rows so that the compiled function is
-traced for at most ``log2(batch_size) + 1`` shapes, and they encode and decode
-large inputs one chunk of rows at a time so neither the encoded inputs nor
-the raw outputs of the whole input exist at once.
+estimators instead feed in-memory batches to a :class:`Predictor`, padded to
+a power-of-two number of rows so that the compiled function is traced for at
+most ``log2(batch_size) + 1`` shapes, and they encode and decode large inputs
+one chunk of rows at a time so neither the encoded inputs nor the raw outputs
+of the whole input exist at once.
 
-On TensorFlow the predict function of a model that keeps predicting (more
-than ``XLA_AFTER_CALLS`` batches) is recompiled with XLA (``jit_compile``),
-unless the user set ``compile__jit_compile`` themselves: Keras leaves XLA off
-on CPU by default, and an LSTM's step loop runs several times faster under
-it. JAX always compiles; PyTorch is left as Keras sets it.
+How a fitted model predicts is decided once, when the :class:`Predictor` is
+made (at the end of ``fit``, and when a copy is unpickled or loaded), by a
+rule that depends on nothing but the backend and the compile settings:
+
+* TensorFlow: through XLA (a twin of the model that shares its layers and
+  weights, with ``jit_compile=True``), unless the user set
+  ``compile__jit_compile`` (then the model's own predict function), or the
+  model is not a graph of layers or Keras says it cannot be compiled with XLA.
+  Keras leaves XLA off on CPUs by default; one-row predictions run about
+  twice as fast under it.
+* JAX: the model's own predict function, which JAX always compiles.
+* PyTorch: the model's own predict function, as Keras sets it.
+
+So the first and the thousandth call, and a pickled or loaded copy, run the
+same compiled function on the same padded shapes and give the same numbers.
+Nothing here changes an attribute of the estimator's model.
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
-import weakref
 
 import keras
 import numpy as np
 import pandas as pd
 
-# Compiling a predict function mutates the model: one at a time per process.
-_COMPILE_LOCK = threading.Lock()
 
-# model -> whether its predict function runs under XLA. Kept beside the model,
-# not on the estimator, so predict leaves the estimator's __dict__ alone and a
-# model rebuilt by unpickling starts unprepared.
-_XLA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_CALLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-XLA_AFTER_CALLS = 8
+class Predictor:
+    """The compiled forward pass of one fitted model, batch by padded batch.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The fitted model; never modified.
+    wiring : skmm._model.Wiring
+        How the model's inputs and outputs line up with input arrays and heads.
+    links : dict of str -> callable
+        Per head whose model outputs logits, the inverse link that maps them
+        to probabilities (:meth:`skmm.heads.HeadKind.inverse_link`).
+    xla : bool
+        On TensorFlow, predict through an XLA-compiled twin of ``model``.
+
+    Attributes
+    ----------
+    runner : keras.Model
+        What ``predict_on_batch`` is called on: ``model`` itself, or its twin.
+    uses_xla : bool
+        Whether ``runner`` is an XLA-compiled twin.
+    """
+
+    def __init__(self, model, wiring, links, xla):
+        self.model = model
+        self.wiring = wiring
+        self.links = links
+        self.runner = _xla_twin(model) if xla else None
+        self.uses_xla = self.runner is not None
+        if self.runner is None:
+            self.runner = model
+        # JAX (and torch) thread the model's state through predict_on_batch and write it
+        # back: two threads at once would use buffers the other just gave away
+        self._lock = threading.Lock()
+        self._answered = False
+
+    def predict(self, arrays, batch_size, **predict_kwargs):
+        """Per-head outputs for input arrays, logits mapped to probabilities.
+
+        ``predict_kwargs`` (settings only ``model.predict`` understands, such
+        as callbacks) send the rows through ``model.predict`` instead.
+        """
+        x = self.wiring.model_x(arrays)
+        if predict_kwargs:
+            raw = self.wiring.by_head(self.model.predict(
+                x, batch_size=batch_size, **{"verbose": 0, **predict_kwargs}))
+        else:
+            n = len(next(iter(arrays.values())))
+            parts = [self._batch(map_arrays(lambda a, s=start: a[s:s + batch_size], x),
+                                 min(batch_size, n - start), batch_size)
+                     for start in range(0, max(n, 1), batch_size)]
+            raw = parts[0] if len(parts) == 1 else {
+                h: np.concatenate([p[h] for p in parts]) for h in self.wiring.output_order}
+        return {h: self.links[h](r) if h in self.links else r for h, r in raw.items()}
+
+    def _batch(self, x, n, batch_size):
+        """One in-memory batch through the compiled function, padded to 2^k rows."""
+        outputs = self(pad_rows(x, padded_rows(n, batch_size)))
+        return {h: o[:n] for h, o in self.wiring.by_head(outputs).items()}
+
+    def __call__(self, x):
+        """``predict_on_batch(x)`` through :attr:`runner`."""
+        try:
+            if keras.backend.backend() == "tensorflow":
+                out = self.runner.predict_on_batch(x)
+            else:
+                with self._lock:
+                    out = self.runner.predict_on_batch(x)
+        except Exception:
+            if not self.uses_xla or self._answered:
+                raise
+            # XLA cannot compile an op of this model: decided before any answer was given,
+            # the model's own predict function serves for good
+            self.runner, self.uses_xla = self.model, False
+            out = self.runner.predict_on_batch(x)
+        self._answered = True
+        return out
+
+
+def _xla_twin(model):
+    """A model sharing ``model``'s layers and weights, predicting under XLA; or None."""
+    if keras.backend.backend() != "tensorflow" or getattr(model, "run_eagerly", False):
+        return None
+    try:
+        twin = keras.Model(inputs=model.input, outputs=model.output, name=f"{model.name}_xla")
+    except (AttributeError, ValueError, TypeError):
+        return None  # a subclassed model: no graph of layers to share
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Model doesn't support jit_compile": checked below
+        twin.jit_compile = True
+    return twin if twin.jit_compile else None
 
 
 def padded_rows(n: int, batch_size: int) -> int:
@@ -59,69 +152,6 @@ def pad_rows(x, size: int):
         return np.concatenate([a, np.zeros((extra, *a.shape[1:]), dtype=a.dtype)])
 
     return map_arrays(pad, x)
-
-
-_MODEL_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _lock_for(model) -> threading.Lock:
-    lock = _MODEL_LOCKS.get(model)
-    if lock is None:
-        with _COMPILE_LOCK:
-            lock = _MODEL_LOCKS.setdefault(model, threading.Lock())
-    return lock
-
-
-def use_xla_for_predict(model) -> bool:
-    """Rebuild ``model``'s predict function under XLA on TensorFlow; True if it did.
-
-    The model's own ``jit_compile`` (used for training) is restored afterwards.
-    """
-    if keras.backend.backend() != "tensorflow" or getattr(model, "run_eagerly", False):
-        return False
-    before = model.jit_compile
-    if before:
-        return False  # already compiled with XLA (a GPU, or the user asked)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "Model doesn't support jit_compile": we check
-        model.jit_compile = True
-        supported = bool(model.jit_compile)
-        if supported:
-            model.make_predict_function(force=True)
-        model.jit_compile = before
-    return supported
-
-
-def predict_on_batch(model, x, allow_xla: bool):
-    """``model.predict_on_batch(x)``, under XLA on TensorFlow where allowed and possible.
-
-    XLA is switched on only once a model has answered ``XLA_AFTER_CALLS``
-    batches: compiling costs about half a second per model, which a model
-    that predicts once or twice (cross-validation, a one-off report) never
-    earns back, while a model serving requests does within seconds.
-    """
-    if model not in _XLA:
-        calls = _CALLS.get(model, 0) + 1
-        _CALLS[model] = calls
-        if not allow_xla or calls > XLA_AFTER_CALLS:
-            with _COMPILE_LOCK:
-                if model not in _XLA:
-                    _XLA[model] = allow_xla and use_xla_for_predict(model)
-    try:
-        if keras.backend.backend() == "tensorflow":
-            return model.predict_on_batch(x)
-        # JAX (and torch) thread the model's state through predict_on_batch and write
-        # it back: two threads at once would use buffers the other just gave away
-        with _lock_for(model):
-            return model.predict_on_batch(x)
-    except Exception:
-        if not _XLA.get(model):
-            raise
-        # an op XLA cannot compile: back to Keras' own predict function for good
-        with _COMPILE_LOCK:
-            _XLA[model] = False
-            model.make_predict_function(force=True)
-        return model.predict_on_batch(x)
 
 
 def row_chunks(X, n: int, size: int):

@@ -16,12 +16,14 @@ from other threads) is skipped.
 from __future__ import annotations
 
 import contextlib
+import numbers
 import random
 import sys
 import threading
 
 import keras
 import numpy as np
+from sklearn.utils import check_random_state
 
 try:  # private: Keras offers no public way to save/restore its global seed state
     from keras.src.backend.common import global_state as _keras_global_state
@@ -55,6 +57,15 @@ def _restore_backends(saved):
         sys.modules["torch"].random.set_rng_state(saved["torch"])
     for key, value in saved.get("keras", {}).items():
         _keras_global_state.set_global_attribute(key, value)
+
+
+def seed_of(random_state):
+    """The integer seed of an estimator's ``random_state`` (None stays None)."""
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keras
 
+from .heads import get_kind
 from .layers import MaskedMean
 from .meta import ModelMeta
 
@@ -17,18 +18,9 @@ __all__ = ["default_model", "head_activation", "TEXT_ENCODERS"]
 
 TEXT_ENCODERS = ("mean", "lstm", "gru", "conv")
 
-_ACTIVATIONS = {
-    "binary": "sigmoid",
-    "multiclass": "softmax",
-    "multilabel-indicator": "sigmoid",
-    "continuous": "linear",
-    "continuous-multioutput": "linear",
-}
-
-
 def head_activation(kind: str) -> str:
-    """The output activation a head of this kind needs."""
-    return _ACTIVATIONS[kind]
+    """The output activation a head of this kind needs (its :mod:`skmm.heads` kind's)."""
+    return get_kind(kind).activation
 
 
 def _text_tower(x, name, encoder, embedding_dim, text_units, vocabulary_size, kernel_size):

@@ -1,39 +1,36 @@
 """FunctionalEstimator, FunctionalClassifier, FunctionalRegressor.
 
-One core (:class:`FunctionalEstimator`) and two thin task classes. The core
-routes X through an :class:`~skmm.InputRouter`, splits y with a
-:class:`~skmm.TargetSplitter`, builds (or clones) a Keras Functional model
-from the resulting :class:`~skmm.meta.ModelMeta`, compiles it per head, and
-trains it; ``predict`` runs the same path backwards and returns y's
-container.
+One core (:class:`FunctionalEstimator`) and two thin task classes. ``fit`` is
+a few named steps: route X into input arrays (``_inputs``), split y into
+heads (:class:`~skmm.TargetSplitter`), weigh each head's samples
+(``weights``), build, wire and compile the model (``_model``) and train it.
+``predict`` runs the same path backwards through one compiled forward pass
+(``_predict``) and returns y's container; ``score`` is the mean over heads of
+each head kind's own score (:mod:`skmm.heads`).
 """
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import keras
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.frozen import FrozenEstimator
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from . import _params, _predict
-from ._messages import did_you_mean
-from ._seeding import scoped_seed
-from .architectures import default_model
-from .history import plot_history
+from . import _inputs, _params, _predict, _training
+from ._model import Wiring, build_model, compile_model, wire
+from ._seeding import scoped_seed, seed_of
+from .history import HistoryMixin
 from .meta import ModelMeta
-from .persistence import model_from_bytes, model_to_bytes
-from .routing import InputRouter, InputSpec
-from .targets import CLASSIFICATION_KINDS, TargetSplitter
-from .weights import head_weights
+from .persistence import KerasPickleMixin
+from .targets import TargetSplitter
+from .weights import head_weights, weights_by_head
 
 __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 
@@ -42,55 +39,19 @@ __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 _PREDICT_BATCH = 1024
 # predict encodes, predicts and decodes at most this many rows at a time
 _PREDICT_CHUNK = 16384
-# early_stopping="auto" stops early from this many training samples on, holding
-# out this share of them when no validation_split is given.
-_AUTO_EARLY_STOPPING_SAMPLES = 1000
-_EARLY_STOPPING_FRACTION = 0.1
-
-_LOSSES = {
-    "binary": "binary_crossentropy",
-    "multiclass": "sparse_categorical_crossentropy",
-    "multilabel-indicator": "binary_crossentropy",
-    "continuous": "mean_squared_error",
-    "continuous-multioutput": "mean_squared_error",
-}
-
-
-def _default_metrics(kind):
-    if kind == "multiclass":
-        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-    if kind in ("binary", "multilabel-indicator"):
-        return [keras.metrics.BinaryAccuracy(name="accuracy")]
-    return [keras.metrics.MeanAbsoluteError(name="mae")]
 
 
 def _may_have_class_heads(est) -> bool:
     """predict_proba exists unless the estimator is known to have no class head."""
     if est._task == "regression":
         return False
-    if hasattr(est, "splitter_"):
-        return any(h.is_classification for h in est.splitter_.heads_.values())
+    if hasattr(est, "targets_"):
+        return any(h.is_classification for h in est.targets_.heads_.values())
     return True
 
 
-def _match_names(model_names, n_model, expected):
-    """Order of ``expected`` names as the model lists them, or None if they differ.
-
-    One model input (output) takes the one router input (head) whatever its name.
-    """
-    if n_model == 1 and len(expected) == 1:
-        return list(expected)
-    if set(model_names) == set(expected) and len(model_names) == n_model:
-        return list(model_names)
-    return None
-
-
-def _is_input_dict(X) -> bool:
-    """A dict of named input arrays (scipy's DOK sparse matrix is a dict too, and is not)."""
-    return isinstance(X, dict) and not sparse.issparse(X)
-
-
-class FunctionalEstimator(BaseEstimator):
+class FunctionalEstimator(_params.RoutedParamsMixin, HistoryMixin, KerasPickleMixin,
+                          BaseEstimator):
     """A Keras Functional model with any inputs and any mix of heads, as an estimator.
 
     Parameters
@@ -163,13 +124,6 @@ class FunctionalEstimator(BaseEstimator):
     warm_start : bool, default=False
         When True, a second ``fit`` continues training the fitted model
         instead of starting again.
-
-    Notes
-    -----
-    An interrupted fit (``KeyboardInterrupt``, e.g. Ctrl-C, raised while
-    Keras trains) keeps the weights trained so far and the epochs Keras
-    recorded in ``history_``; the estimator stays usable for ``predict``
-    and the interrupt is re-raised to the caller.
     **routed_params
         ``model__*`` (builder keyword arguments), ``optimizer__*``,
         ``loss__*``, ``compile__*`` (e.g. ``compile__jit_compile``),
@@ -181,10 +135,21 @@ class FunctionalEstimator(BaseEstimator):
         The trained model.
     router_ : InputRouter or None
         The fitted router (None when X needed none).
-    splitter_ : TargetSplitter
-        The fitted target splitter.
+    targets_ : TargetSplitter
+        The fitted target splitter (``heads_``, ``classes_``).
     meta_ : ModelMeta
         What the model was built from.
+    input_specs_ : dict of str -> InputSpec
+        Kind, shape, dtype and vocabulary size of each model input.
+    input_order_ : list of str
+        The router's inputs in the model's input order.
+    input_structure_ : {"dict", "list", "single"}
+        How the model takes its inputs.
+    output_order_ : list of str
+        The heads in the model's output order.
+    from_logits_ : dict of str -> bool
+        Per head, whether the model outputs logits (mapped to probabilities
+        by the head kind's inverse link before decoding).
     history_ : pandas.DataFrame
         Per-epoch losses and metrics per head (one row per epoch, across
         warm-started fits and ``partial_fit`` calls).
@@ -192,6 +157,18 @@ class FunctionalEstimator(BaseEstimator):
         Number of columns of X seen in fit (DataFrame or array).
     feature_names_in_ : ndarray of str
         Column names of X, when X was a DataFrame.
+
+    Notes
+    -----
+    An interrupted fit (``KeyboardInterrupt``, e.g. Ctrl-C, raised while
+    Keras trains) keeps the weights trained so far and the epochs Keras
+    recorded in ``history_``; the estimator stays usable for ``predict``
+    and the interrupt is re-raised to the caller.
+
+    Prediction is compiled once per fitted model, by a rule documented in
+    :mod:`skmm._predict` (on TensorFlow, through XLA unless
+    ``compile__jit_compile`` is set), so the same rows give the same
+    numbers on every call and in pickled or loaded copies.
 
     Examples
     --------
@@ -208,6 +185,26 @@ class FunctionalEstimator(BaseEstimator):
     """
 
     _task = None
+
+    _parameter_constraints = {
+        "model": [callable, None],
+        "router": [ColumnTransformer, FrozenEstimator, None],
+        "targets": [TargetSplitter, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [str, type, keras.optimizers.Optimizer],
+        "loss": [str, callable, dict, None],
+        "metrics": [list, dict, None],
+        "loss_weights": [dict, None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "callbacks": [list, dict, keras.callbacks.Callback, type, None],
+        "verbose": [Interval(Integral, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -251,32 +248,6 @@ class FunctionalEstimator(BaseEstimator):
         for key, value in routed_params.items():
             setattr(self, key, value)  # validated in fit
 
-    # -- scikit-learn parameter protocol -------------------------------------
-    def _routed_params(self):
-        return {k: v for k, v in vars(self).items() if _params.is_routed(k)}
-
-    def get_params(self, deep=True):
-        """Parameters, including the routed ``model__*``-style ones."""
-        params = super().get_params(deep=deep)
-        params.update(self._routed_params())
-        return params
-
-    def set_params(self, **params):
-        """Set parameters; routed ones (``model__units``) are stored as given.
-
-        Unknown names are stored too and reported by ``fit``, as scikit-learn
-        expects of ``set_params``.
-        """
-        plain, known = {}, set(self._get_param_names())
-        for key, value in params.items():
-            if key.partition("__")[0] in known and not _params.is_routed(key):
-                plain[key] = value
-            else:  # routed, or unknown: stored now, reported by fit (as in __init__)
-                setattr(self, key, value)
-        if plain:
-            super().set_params(**plain)
-        return self
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
@@ -284,290 +255,6 @@ class FunctionalEstimator(BaseEstimator):
         tags.non_deterministic = self.random_state is None
         tags.input_tags.string = True
         return tags
-
-    # -- validation ------------------------------------------------------------
-    def _check_params(self):
-        known = set(self._get_param_names())
-        unknown = [k for k in vars(self) if not k.endswith("_") and not k.startswith("_")
-                   and k not in known and not _params.is_routed(k)]
-        if unknown:
-            raise ValueError(
-                f"{type(self).__name__} got unknown parameter(s) {unknown}"
-                f"{did_you_mean(unknown[0], known)}; routed parameters start with one of "
-                f"{[p + '__' for p in _params.ROUTED_PREFIXES]}."
-            )
-
-        def integer(name, minimum):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or (
-                value < minimum
-            ):
-                raise ValueError(
-                    f"Parameter '{name}' must be an integer >= {minimum}; got {value!r}."
-                )
-
-        integer("epochs", 1)
-        integer("batch_size", 1)
-        integer("verbose", 0)
-        integer("n_iter_no_change", 1)
-        if self.early_stopping not in ("auto", True, False):
-            raise ValueError(
-                "Parameter 'early_stopping' must be 'auto', True or False; "
-                f"got {self.early_stopping!r}."
-            )
-        vs = self.validation_split
-        if not isinstance(vs, numbers.Real) or not 0.0 <= vs < 1.0:
-            raise ValueError(f"Parameter 'validation_split' must be in [0, 1); got {vs!r}.")
-
-    def _seed(self):
-        if self.random_state is None:
-            return None
-        if isinstance(self.random_state, numbers.Integral):
-            return int(self.random_state)
-        return int(check_random_state(self.random_state).randint(0, 2**31 - 1))
-
-    # -- X -----------------------------------------------------------------------
-    def _fit_inputs(self, X):
-        router = self.router
-        if _is_input_dict(X):
-            self.router_ = None
-            arrays = self._dict_arrays(X)
-        elif router is None and not (
-            isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns)
-        ):
-            # arrays, and DataFrames without string column names (as scikit-learn treats
-            # them): one numeric input
-            self.router_ = None
-            arrays = {"features": validate_data(self, X, dtype=np.float32, reset=True)}
-        elif isinstance(router, FrozenEstimator):
-            # fitted beforehand (say chunk by chunk with partial_fit): used, never refitted
-            inner = router.estimator
-            if not isinstance(inner, InputRouter):
-                raise ValueError(
-                    "Parameter 'router' is a FrozenEstimator around a "
-                    f"{type(inner).__name__}; freeze a fitted InputRouter."
-                )
-            check_is_fitted(inner)
-            self.router_ = inner
-            arrays = inner.transform(X)
-            if hasattr(inner, "feature_names_in_"):
-                self.feature_names_in_ = inner.feature_names_in_
-            self.n_features_in_ = inner.n_features_in_
-        else:
-            if router is None:
-                router = InputRouter.from_frame(X)
-            elif isinstance(router, ColumnTransformer) and not isinstance(router, InputRouter):
-                router = InputRouter(**router.get_params(deep=False))
-            elif not isinstance(router, InputRouter):
-                raise ValueError(
-                    "Parameter 'router' must be an InputRouter, a ColumnTransformer or None; "
-                    f"got {type(router).__name__}."
-                )
-            self.router_ = clone(router)
-            arrays = self.router_.fit_transform(X)
-            if hasattr(self.router_, "feature_names_in_"):
-                self.feature_names_in_ = self.router_.feature_names_in_
-            self.n_features_in_ = self.router_.n_features_in_
-        if not arrays:
-            raise ValueError("X produced no model inputs; check the router's transformers.")
-        self.input_specs_ = self._specs(arrays, getattr(self.router_, "input_specs_", None))
-        return arrays
-
-    def _transform_inputs(self, X):
-        check_is_fitted(self, "model_")
-        if _is_input_dict(X):
-            arrays = self._dict_arrays(X)
-            missing = [n for n in self.input_specs_ if n not in arrays]
-            if missing:
-                raise ValueError(f"X is missing inputs {missing}; it has {list(arrays)}.")
-            return arrays
-        if self.router_ is None:
-            return {"features": validate_data(self, X, dtype=np.float32, reset=False)}
-        return self.router_.transform(X)
-
-    @staticmethod
-    def _dict_arrays(X):
-        out = {}
-        for name, value in X.items():
-            arr = np.asarray(value)
-            if arr.ndim == 1:
-                arr = arr[:, None]
-            if np.issubdtype(arr.dtype, np.integer):
-                arr = arr.astype(np.int32, copy=False)
-            else:
-                try:
-                    arr = arr.astype(np.float32, copy=False)
-                except (TypeError, ValueError):
-                    raise ValueError(
-                        f"X input {name!r} must hold numbers; route text through an "
-                        "InputRouter with a TextSequencer."
-                    ) from None
-            out[str(name)] = arr
-        return out
-
-    @staticmethod
-    def _specs(arrays, routed=None):
-        """Input specs; a router's own (its full vocabulary sizes) where it has them.
-
-        The ids present in one batch can stop short of the vocabulary (a chunk
-        in ``partial_fit``, or words only seen past ``sequence_length``), and
-        an Embedding sized from them would fail on later data.
-        """
-        specs = {}
-        for name, arr in arrays.items():
-            if routed and name in routed:
-                specs[name] = routed[name]
-                continue
-            tokens = arr.dtype == np.int32
-            specs[name] = InputSpec(
-                name=name,
-                kind="tokens" if tokens else "numeric",
-                shape=tuple(arr.shape[1:]),
-                dtype=arr.dtype.name,
-                vocabulary_size=int(arr.max()) + 1 if tokens and arr.size else None,
-            )
-        return specs
-
-    # -- y ---------------------------------------------------------------------
-    def _make_splitter(self):
-        splitter = TargetSplitter() if self.targets is None else clone(self.targets)
-        if not isinstance(splitter, TargetSplitter):
-            raise ValueError(
-                f"Parameter 'targets' must be a TargetSplitter or None; got {splitter!r}."
-            )
-        if self._task is not None:
-            if splitter.task not in (None, self._task):
-                raise ValueError(
-                    f"Parameter 'targets' has task={splitter.task!r} but "
-                    f"{type(self).__name__} is for {self._task}."
-                )
-            splitter.set_params(task=self._task)
-        return splitter
-
-    def _head_weights(self, encoded, observed, sample_weight, n):
-        return head_weights(self.splitter_.heads_, encoded, observed, sample_weight,
-                            self.class_weight, n)
-
-    # -- the model ---------------------------------------------------------------
-    def _build_model(self, meta):
-        model_params = _params.routed(self._routed_params(), "model")
-        spec = self.model
-        if spec is None:
-            model = default_model(meta, **model_params)
-        elif isinstance(spec, keras.Model):
-            if model_params:
-                raise ValueError(
-                    f"model__* parameters {sorted(model_params)} need a builder function; "
-                    "'model' is a keras.Model instance."
-                )
-            model = keras.models.clone_model(spec)
-            if getattr(spec, "compiled", False) and not getattr(model, "compiled", False):
-                model.compile_from_config(spec.get_compile_config())
-        elif callable(spec):
-            model = spec(meta, **model_params)
-        else:
-            raise ValueError(
-                "Parameter 'model' must be None, a keras.Model or a builder "
-                f"build(meta, **params) -> keras.Model; got {spec!r}."
-            )
-        if not isinstance(model, keras.Model):
-            raise TypeError(
-                f"The model builder returned {type(model).__name__}, not a keras.Model."
-            )
-        return model
-
-    def _wire(self, model, meta):
-        """Check the model's input/output names against the router and heads."""
-        in_names = [t.name for t in model.inputs]
-        self.input_order_ = _match_names(in_names, len(model.inputs), meta.inputs)
-        if self.input_order_ is None:
-            missing = [n for n in in_names if n not in meta.inputs]
-            raise ValueError(
-                f"The model's inputs {in_names} do not match the router's inputs "
-                f"{list(meta.inputs)}: no data for {missing}"
-                f"{did_you_mean(missing[0], meta.inputs) if missing else ''}. Name each "
-                "keras.Input after a router transformer."
-            )
-        structure = getattr(model, "input", None)
-        self.input_structure_ = (
-            "dict" if isinstance(structure, dict)
-            else "list" if isinstance(structure, (list, tuple)) or len(in_names) > 1
-            else "single"
-        )
-        out_names = list(getattr(model, "output_names", None) or [])
-        self.output_order_ = _match_names(out_names, len(model.outputs), meta.heads)
-        if self.output_order_ is None:
-            extra = [n for n in out_names if n not in meta.heads]
-            raise ValueError(
-                f"The model's outputs {out_names} do not match the target heads "
-                f"{list(meta.heads)}"
-                f"{did_you_mean(extra[0], meta.heads) if extra else ''}. Name each output "
-                "layer after a head (a column of y, or a key of TargetSplitter(heads=...))."
-            )
-        for name, output in zip(self.output_order_, model.outputs, strict=True):
-            head = meta.heads[name]
-            width = output.shape[-1]
-            if width is not None and width != head.n_outputs:
-                raise ValueError(
-                    f"Output {name!r} has {width} units but head {name!r} ({head.kind}) needs "
-                    f"{head.n_outputs}."
-                )
-
-    def _per_head(self, value, what, default):
-        if isinstance(value, dict):
-            unknown = [k for k in value if k not in self.splitter_.heads_]
-            if unknown:
-                raise ValueError(
-                    f"Parameter '{what}' names heads {unknown} that y does not have"
-                    f"{did_you_mean(unknown[0], self.splitter_.heads_)}; heads are "
-                    f"{list(self.splitter_.heads_)}."
-                )
-            return [value.get(h, default(h)) for h in self.output_order_]
-        if value is None:
-            return [default(h) for h in self.output_order_]
-        return [value for _ in self.output_order_]
-
-    def _compile(self, model):
-        if getattr(model, "compiled", False):
-            return
-        routed = self._routed_params()
-        heads = self.splitter_.heads_
-        loss_kwargs = _params.routed(routed, "loss")
-        given = self._per_head(self.loss, "loss", lambda h: None)  # loss__* refines these
-        losses = [
-            _LOSSES[heads[h].kind] if loss is None else _params.make_loss(loss, loss_kwargs)
-            for h, loss in zip(self.output_order_, given, strict=True)
-        ]
-        metrics = self._per_head(self.metrics, "metrics", lambda h: _default_metrics(heads[h].kind))
-        weights = None
-        if self.loss_weights is not None:
-            if not isinstance(self.loss_weights, dict):
-                raise ValueError(
-                    "Parameter 'loss_weights' must be a dict {head: weight} or None; got "
-                    f"{self.loss_weights!r}."
-                )
-            weights = self._per_head(self.loss_weights, "loss_weights", lambda h: 1.0)
-        single = len(self.output_order_) == 1
-        model.compile(
-            optimizer=_params.make_optimizer(self.optimizer,
-                                             _params.routed(routed, "optimizer")),
-            loss=losses[0] if single else losses,
-            metrics=metrics[0] if single else metrics,
-            loss_weights=(weights[0] if single else weights) if weights else None,
-            **_params.routed(routed, "compile"),
-        )
-
-    def _model_x(self, arrays):
-        """Inputs in the structure the model was built with (one tensor, list or dict)."""
-        if self.input_structure_ == "dict":
-            return {n: arrays[n] for n in self.input_order_}
-        if self.input_structure_ == "list":
-            return [arrays[n] for n in self.input_order_]
-        return arrays[self.input_order_[0]]
-
-    def _model_y(self, per_head):
-        out = [per_head[h] for h in self.output_order_]
-        return out[0] if len(out) == 1 else out
 
     # -- fitting -----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -602,36 +289,20 @@ class FunctionalEstimator(BaseEstimator):
         return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"))
 
     def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False):
-        self._check_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        if isinstance(X, pd.DataFrame) and X.shape[0] == 0:
-            raise ValueError(f"X is an empty DataFrame (0 rows, columns {list(X.columns)}).")
-        arrays = self._fit_inputs(X) if reset else self._transform_inputs(X)
+        self._validate_params()
+        arrays = _inputs.arrays_for_fit(self, X, y, reset)
         n = len(next(iter(arrays.values())))
-        if n == 0:
-            raise ValueError("X has 0 samples; at least one is needed to fit.")
-        n_y = _num_samples(next(iter(y.values())) if isinstance(y, dict) else y)
-        if n_y != n:
-            raise ValueError(f"y has {n_y} rows but X has {n}; they must match.")
         if reset:
-            self.splitter_ = self._make_splitter().fit(y)
+            self.targets_ = self._make_splitter().fit(y)
             if getattr(self, "_first_classes", None) is not None:
-                self.splitter_.set_classes(self._first_classes)
-        encoded, observed = self.splitter_.transform_with_mask(y)
-        weights = self._head_weights(encoded, observed, sample_weight, n)
-        seed = self._seed()
+                self.targets_.set_classes(self._first_classes)
+        encoded, observed = self.targets_.transform_with_mask(y)
+        weights = head_weights(self.targets_.heads_, encoded, observed, sample_weight,
+                               self.class_weight, n)
+        seed = seed_of(self.random_state)
         with scoped_seed(seed):
             if reset:
-                self.meta_ = ModelMeta(inputs=dict(self.input_specs_),
-                                       heads=dict(self.splitter_.heads_))
-                model = self._build_model(self.meta_)
-                self._wire(model, self.meta_)
-                self._compile(model)
-                self.model_ = model
-                self.history_ = pd.DataFrame()
+                self._new_model()
             try:
                 history = self._train(arrays, encoded, weights, epochs,
                                       may_stop_early and self._stops_early(n), seed)
@@ -645,42 +316,61 @@ class FunctionalEstimator(BaseEstimator):
         self._append_history(history.history)
         return self
 
+    def _make_splitter(self):
+        """Step 2: a fresh target splitter restricted to this estimator's task."""
+        splitter = TargetSplitter() if self.targets is None else clone(self.targets)
+        if self._task is not None:
+            if splitter.task not in (None, self._task):
+                raise ValueError(
+                    f"Parameter 'targets' has task={splitter.task!r} but "
+                    f"{type(self).__name__} is for {self._task}."
+                )
+            splitter.set_params(task=self._task)
+        return splitter
+
+    def _new_model(self):
+        """Step 3: build, wire and compile a fresh model from the fitted data layer."""
+        self.meta_ = ModelMeta(inputs=dict(self.input_specs_), heads=dict(self.targets_.heads_))
+        model = build_model(self.model, self.meta_,
+                            _params.routed(self._routed_params(), "model"))
+        wiring = wire(model, self.meta_)
+        self.input_order_ = wiring.input_order
+        self.input_structure_ = wiring.input_structure
+        self.output_order_ = wiring.output_order
+        self.from_logits_ = compile_model(self, model, wiring, self.targets_.heads_)
+        self.model_ = model
+        self.history_ = pd.DataFrame()
+        self._make_predictor()
+
+    @property
+    def _wiring(self):
+        return Wiring(self.input_order_, self.input_structure_, self.output_order_)
+
     def _stops_early(self, n):
         if self.early_stopping == "auto":
-            return n >= _AUTO_EARLY_STOPPING_SAMPLES
+            return n >= _training.AUTO_EARLY_STOPPING_SAMPLES
         return bool(self.early_stopping)
 
     def _train(self, arrays, encoded, weights, epochs, stop_early=False, seed=None):
-        """One call to ``model.fit`` with everything routed (an extension point)."""
+        """Step 4: one call to ``model.fit`` with everything routed (an extension point)."""
         use_weights = any((w != 1.0).any() for w in weights.values())
         routed = self._routed_params()
         callbacks = _params.make_callbacks(self.callbacks, routed)
+        wiring = self._wiring
         kwargs = {"validation_split": self.validation_split}
         if stop_early:
-            if not any(isinstance(cb, keras.callbacks.EarlyStopping) for cb in callbacks):
-                # the user's own EarlyStopping (say on one head's val metric) takes its place
-                callbacks.append(keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=self.n_iter_no_change,
-                    restore_best_weights=True))
+            _training.add_early_stopping(callbacks, self.n_iter_no_change)
             if not self.validation_split:
-                n = len(next(iter(arrays.values())))
-                order = np.random.default_rng(seed).permutation(n)
-                n_val = max(1, int(round(_EARLY_STOPPING_FRACTION * n)))
-                val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-
-                def take(d, idx):
-                    return {k: v[idx] for k, v in d.items()}
-
-                held_out = (self._model_x(take(arrays, val)), self._model_y(take(encoded, val)))
+                (arrays, encoded, weights), held_out = _training.hold_out(
+                    (arrays, encoded, weights), seed)
+                val_x, val_y, val_w = held_out
+                kwargs = {"validation_data": (wiring.model_x(val_x), wiring.model_y(val_y))}
                 if use_weights:
-                    held_out += (self._model_y(take(weights, val)),)
-                kwargs = {"validation_data": held_out}
-                arrays, encoded, weights = take(arrays, train), take(encoded, train), take(
-                    weights, train)
+                    kwargs["validation_data"] += (wiring.model_y(val_w),)
         return self.model_.fit(
-            self._model_x(arrays),
-            self._model_y(encoded),
-            sample_weight=self._model_y(weights) if use_weights else None,
+            wiring.model_x(arrays),
+            wiring.model_y(encoded),
+            sample_weight=wiring.model_y(weights) if use_weights else None,
             epochs=epochs,
             batch_size=self.batch_size,
             callbacks=callbacks,
@@ -689,68 +379,20 @@ class FunctionalEstimator(BaseEstimator):
             **_params.routed(routed, "fit"),
         )
 
-    def _append_history(self, history):
-        frame = pd.DataFrame(history)
-        start = len(self.history_)
-        frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame), name="epoch")
-        self.history_ = pd.concat([self.history_, frame]) if start else frame
-
-    def plot_history(self, *, figsize=None):
-        """Plot ``history_``: a panel for the total loss and one per head.
-
-        Training curves are solid, validation curves (with
-        ``validation_split`` or early stopping) dashed. Needs matplotlib
-        (``pip install "skmm[plot]"``).
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-
-        Examples
-        --------
-        After ``est.fit(X, y)`` with ``validation_split=0.2`` (tested in
-        ``tests/test_ecosystem.py``)::
-
-            fig = est.plot_history()
-            fig.savefig("history.png")
-        """
-        check_is_fitted(self, "model_")
-        return plot_history(self.history_, list(self.splitter_.heads_), figsize=figsize)
-
     # -- prediction --------------------------------------------------------------
+    def _make_predictor(self):
+        """How this fitted model predicts, decided once (see :mod:`skmm._predict`)."""
+        heads = self.targets_.heads_
+        links = {h: heads[h].head_kind.inverse_link
+                 for h, logits in self.from_logits_.items() if logits}
+        xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
+        self._predictor = _predict.Predictor(self.model_, self._wiring, links, xla=xla)
+
     def _raw_predict(self, X):
-        """Per-head raw model outputs for X (one chunk of rows: all encoded at once)."""
-        arrays = self._transform_inputs(X)
-        n = len(next(iter(arrays.values())))
-        x = self._model_x(arrays)
+        """Per-head model outputs for X (one chunk of rows), logits mapped to probabilities."""
         kwargs = _params.routed(self._routed_params(), "predict")
         batch = int(kwargs.pop("batch_size", _PREDICT_BATCH))
-        if kwargs:
-            # predict__ settings only model.predict understands (callbacks, steps...)
-            outputs = self.model_.predict(x, batch_size=batch, **{"verbose": 0, **kwargs})
-            return self._outputs_by_head(outputs)
-        allow_xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
-        parts = [
-            self._predict_batch(_predict.map_arrays(lambda a, s=start: a[s:s + batch], x),
-                                min(batch, n - start), batch, allow_xla)
-            for start in range(0, max(n, 1), batch)
-        ]
-        if len(parts) == 1:
-            return parts[0]
-        return {h: np.concatenate([p[h] for p in parts]) for h in self.output_order_}
-
-    def _predict_batch(self, x, n, batch, allow_xla):
-        """One in-memory batch through the compiled predict function, padded to 2^k rows."""
-        padded = _predict.pad_rows(x, _predict.padded_rows(n, batch))
-        outputs = _predict.predict_on_batch(self.model_, padded, allow_xla)
-        return {h: o[:n] for h, o in self._outputs_by_head(outputs).items()}
-
-    def _outputs_by_head(self, outputs):
-        if isinstance(outputs, dict):
-            return {h: np.asarray(outputs[h]) for h in self.output_order_}
-        if len(self.output_order_) == 1:
-            outputs = [outputs[0]] if isinstance(outputs, (list, tuple)) else [outputs]
-        return {h: np.asarray(o) for h, o in zip(self.output_order_, outputs, strict=True)}
+        return self._predictor.predict(_inputs.transform_inputs(self, X), batch, **kwargs)
 
     def _predict_chunks(self, X, finish):
         """``finish(raw, rows)`` on each chunk of rows of X, joined in order.
@@ -760,10 +402,7 @@ class FunctionalEstimator(BaseEstimator):
         outputs, not the whole input's.
         """
         check_is_fitted(self, "model_")
-        if _is_input_dict(X):
-            n = _num_samples(next(iter(X.values())))
-        else:
-            n = _num_samples(X)
+        n = _inputs.n_rows(X)
         if n <= _PREDICT_CHUNK:
             return finish(self._raw_predict(X), X)
         return _predict.concat_predictions([
@@ -782,7 +421,7 @@ class FunctionalEstimator(BaseEstimator):
         -------
         Predictions with the columns, keys, name and label values of y.
         """
-        return self._predict_chunks(X, lambda raw, rows: self.splitter_.inverse_transform(
+        return self._predict_chunks(X, lambda raw, rows: self.targets_.inverse_transform(
             raw, index=rows.index if isinstance(rows, pd.DataFrame) else None))
 
     @available_if(_may_have_class_heads)
@@ -797,51 +436,67 @@ class FunctionalEstimator(BaseEstimator):
         ``classes_`` order.
         """
         check_is_fitted(self, "model_")
-        proba = self._predict_chunks(X, lambda raw, rows: self.splitter_.probabilities(raw))
-        if len(self.splitter_.heads_) == 1:
+        proba = self._predict_chunks(X, lambda raw, rows: self.targets_.probabilities(raw))
+        if len(self.targets_.heads_) == 1:
             return next(iter(proba.values()))
         return proba
 
+    # -- scoring -------------------------------------------------------------------
     def score_per_head(self, X, y, sample_weight=None):
-        """Default score of each head: accuracy for class heads, R^2 for regression heads.
+        """Each head's default score, from its kind (:mod:`skmm.heads`).
 
-        Samples whose label is missing for a head are left out of that head.
+        Accuracy for class heads (subset accuracy for multilabel ones), R^2
+        for continuous heads (the mean over the columns of a multi-output
+        one), D^2 of the Poisson deviance for count heads. Samples whose
+        label is missing for a head are left out of that head; a head with
+        no label at all in y scores NaN.
+
+        Parameters
+        ----------
+        X : same kind of input as in fit
+        y : same container and columns as in fit
+        sample_weight : array-like of shape (n_samples,), dict of head -> array, \
+                or DataFrame, optional
+            As in :meth:`fit`.
 
         Returns
         -------
         dict of str -> float
         """
         check_is_fitted(self, "model_")
-        encoded, observed = self.splitter_.transform_with_mask(y)
-        truth = self.splitter_.decode(encoded)
-        pred = self._predict_chunks(X, lambda raw, rows: self.splitter_.decode(raw))
+        heads = self.targets_.heads_
+        encoded, observed = self.targets_.transform_with_mask(y)
+        truth = self.targets_.decode(encoded)
+        pred = self._predict_chunks(X, lambda raw, rows: self.targets_.decode(raw))
+        n = len(next(iter(observed.values())))
+        weights = weights_by_head(heads, sample_weight, n)
         scores = {}
-        for name, head in self.splitter_.heads_.items():
+        for name, head in heads.items():
             keep = observed[name]
-            w = None if sample_weight is None else np.asarray(sample_weight)[keep]
-            metric = accuracy_score if head.kind in CLASSIFICATION_KINDS else r2_score
-            scores[name] = float(metric(truth[name][keep], pred[name][keep], sample_weight=w))
+            if not keep.any():
+                scores[name] = float("nan")
+                continue
+            w = weights.get(name, weights.get(None))
+            scores[name] = head.head_kind.score(truth[name][keep], pred[name][keep],
+                                                sample_weight=None if w is None else w[keep])
         return scores
 
     def score(self, X, y, sample_weight=None):
-        """Mean over heads of each head's default score (accuracy or R^2).
+        """Mean over heads of each head's default score (see :meth:`score_per_head`).
 
-        See :meth:`score_per_head` for the breakdown.
+        The one ``score`` of every task class: ``GridSearchCV``,
+        ``cross_val_score`` and ``learning_curve`` use it by default, for any
+        number and mix of heads, with missing labels masked per head.
+        Heads without any label in y are left out of the mean.
+
+        Returns
+        -------
+        float
         """
-        return float(np.mean(list(self.score_per_head(X, y, sample_weight).values())))
-
-    # -- pickling ------------------------------------------------------------------
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        if "model_" in state:
-            state["model_"] = model_to_bytes(state["model_"])
-        return state
-
-    def __setstate__(self, state):
-        if isinstance(state.get("model_"), bytes):
-            state["model_"] = model_from_bytes(state["model_"])
-        self.__dict__.update(state)
-
+        scores = [s for s in self.score_per_head(X, y, sample_weight).values() if s == s]
+        if not scores:
+            raise ValueError("y has no label in any head; there is nothing to score.")
+        return float(np.mean(scores))
 
 class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
     """:class:`FunctionalEstimator` whose heads are all classification heads.
@@ -886,8 +541,8 @@ class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
 
     @property
     def classes_(self):
-        check_is_fitted(self, "splitter_")
-        classes = list(self.splitter_.classes_.values())
+        check_is_fitted(self, "targets_")
+        classes = list(self.targets_.classes_.values())
         return classes[0] if len(classes) == 1 else classes
 
     def __sklearn_tags__(self):

@@ -10,8 +10,9 @@ matplotlib is an optional dependency: ``pip install "skmm[plot]"``.
 from __future__ import annotations
 
 import pandas as pd
+from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["head_columns", "plot_history"]
+__all__ = ["HistoryMixin", "head_columns", "plot_history"]
 
 
 def head_columns(history: pd.DataFrame, heads) -> dict[str, list[str]]:
@@ -89,3 +90,35 @@ def plot_history(history: pd.DataFrame, heads, *, figsize=None):
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
+
+
+class HistoryMixin:
+    """``history_`` kept across fits, and :meth:`plot_history`, for the estimators."""
+
+    def _append_history(self, history):
+        frame = pd.DataFrame(history)
+        start = len(self.history_)
+        frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame), name="epoch")
+        self.history_ = pd.concat([self.history_, frame]) if start else frame
+
+    def plot_history(self, *, figsize=None):
+        """Plot ``history_``: a panel for the total loss and one per head.
+
+        Training curves are solid, validation curves (with
+        ``validation_split`` or early stopping) dashed. Needs matplotlib
+        (``pip install "skmm[plot]"``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        After ``est.fit(X, y)`` with ``validation_split=0.2`` (tested in
+        ``tests/test_ecosystem.py``)::
+
+            fig = est.plot_history()
+            fig.savefig("history.png")
+        """
+        check_is_fitted(self, "model_")
+        return plot_history(self.history_, list(self.targets_.heads_), figsize=figsize)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .routing import InputSpec
-from .targets import HeadSpec
+from .specs import HeadSpec, InputSpec
 
 __all__ = ["ModelMeta"]
 

@@ -7,12 +7,13 @@ model without relying on how a backend pickles its tensors.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 
 import keras
 
-__all__ = ["model_to_bytes", "model_from_bytes"]
+__all__ = ["KerasPickleMixin", "model_to_bytes", "model_from_bytes"]
 
 
 def model_to_bytes(model: keras.Model) -> bytes:
@@ -33,9 +34,34 @@ def model_from_bytes(data: bytes, safe_mode: bool = True) -> keras.Model:
         return keras.saving.load_model(path, safe_mode=safe_mode)
 
 
+class KerasPickleMixin:
+    """Pickling for an estimator with a Keras ``model_``: the model travels as ``.keras`` bytes.
+
+    The prediction engine (``_predictor``) is not pickled: the copy makes its
+    own by the same rule (``_make_predictor``), so it predicts as the
+    original does.
+    """
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_predictor", None)
+        if "model_" in state:
+            state["model_"] = model_to_bytes(state["model_"])
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("model_"), bytes):
+            state["model_"] = model_from_bytes(state["model_"])
+        self.__dict__.update(state)
+        if "model_" in state:
+            self._make_predictor()
+
+
 # -- whole estimators: skmm.save / skmm.load -------------------------------------------
 
-FORMAT_VERSION = 1
+# 2: the fitted splitter is ``targets_`` (was ``splitter_``), ``from_logits_`` is stored,
+# and InputSpec/HeadSpec live in skmm.specs. Format 1 files are read by _upgrade_from_1.
+FORMAT_VERSION = 2
 
 # Types skmm writes itself; anything else found in a file must be trusted explicitly.
 SKMM_TYPES = [
@@ -44,10 +70,13 @@ SKMM_TYPES = [
     "skmm.estimators.FunctionalRegressor",
     "skmm.preprocessing.QuantileBins",
     "skmm.routing.InputRouter",
-    "skmm.routing.InputSpec",
-    "skmm.targets.HeadSpec",
+    "skmm.specs.InputSpec",
+    "skmm.specs.HeadSpec",
     "skmm.targets.TargetSplitter",
     "skmm.text.TextSequencer",
+    # format 1 named the specs where they were defined then (re-exported there)
+    "skmm.routing.InputSpec",
+    "skmm.targets.HeadSpec",
 ]
 
 
@@ -59,16 +88,14 @@ def _portable_state(estimator):
     """A copy of the fitted estimator that skops can write: no model, plain containers."""
     import copy
 
-    import pandas as pd  # noqa: F401  (kept local: persistence is not on the import path)
-
-    state = copy.copy(estimator)
-    state.__dict__.pop("model_", None)
-    state.__dict__.pop("meta_", None)
+    state = object.__new__(type(estimator))
+    state.__dict__.update({k: v for k, v in estimator.__dict__.items()
+                           if k not in ("model_", "meta_", "_predictor")})
     history = estimator.history_
     state.history_ = {"columns": list(history.columns),
                       "data": history.to_numpy(dtype=float).tolist()}
-    state.splitter_ = copy.deepcopy(estimator.splitter_)
-    for head in state.splitter_.heads_.values():
+    state.targets_ = copy.deepcopy(estimator.targets_)
+    for head in state.targets_.heads_.values():
         head.dtypes = [_dtype_to_plain(d) for d in head.dtypes]
     return state
 
@@ -94,6 +121,15 @@ def _dtype_from_plain(plain):
     return pd.api.types.pandas_dtype(plain)
 
 
+def _upgrade_from_1(estimator):
+    """A format-1 estimator's state under format 2's names."""
+    state = estimator.__dict__
+    state["targets_"] = state.pop("splitter_")
+    # format 1 could only build heads that output probabilities or values
+    state.setdefault("from_logits_", dict.fromkeys(state["targets_"].heads_, False))
+    return estimator
+
+
 def _restore_state(estimator, model):
     import pandas as pd
 
@@ -103,18 +139,48 @@ def _restore_state(estimator, model):
     frame = pd.DataFrame(hist["data"], columns=hist["columns"])
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="epoch")
     estimator.history_ = frame
-    for head in estimator.splitter_.heads_.values():
+    for head in estimator.targets_.heads_.values():
         head.dtypes = [_dtype_from_plain(d) for d in head.dtypes]
     estimator.model_ = model
     estimator.meta_ = ModelMeta(inputs=dict(estimator.input_specs_),
-                                heads=dict(estimator.splitter_.heads_))
+                                heads=dict(estimator.targets_.heads_))
+    estimator._make_predictor()
     return estimator
+
+
+def _write_atomically(path, write):
+    """``write(file)`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    A process killed mid-write leaves the previous file at ``path`` whole (and
+    at worst a stray ``.<name>.*.tmp`` beside it); readers never see half a file.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable, where the OS allows
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def save(estimator, path):
     """Write a fitted skmm estimator to one file, without pickle.
 
-    The file is a zip archive holding the Keras model in Keras' native
+    The file is written atomically: to a temporary file in the same folder,
+    then renamed over ``path``, so a process killed mid-write leaves any
+    previous file there intact. It is a zip archive holding the Keras model in Keras' native
     ``.keras`` format, the rest of the fitted estimator (router, target
     splitter, parameters, history) in skops' safe format, and a small JSON
     header with the format version.
@@ -151,10 +217,18 @@ def save(estimator, path):
         "keras_version": keras.__version__,
         "estimator": type(estimator).__name__,
     }
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("skmm.json", json.dumps(header, indent=2))
-        zf.writestr("estimator.skops", sio.dumps(_portable_state(estimator)))
-        zf.writestr("model.keras", model_to_bytes(estimator.model_))
+    members = {
+        "skmm.json": json.dumps(header, indent=2),
+        "estimator.skops": sio.dumps(_portable_state(estimator)),
+        "model.keras": model_to_bytes(estimator.model_),
+    }
+
+    def write(fh):
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members.items():
+                zf.writestr(name, data)
+
+    _write_atomically(path, write)
 
 
 def load(path, trusted=None):
@@ -212,4 +286,6 @@ def load(path, trusted=None):
             "you trust this file, pass them as skmm.load(path, trusted=[...])."
         )
     estimator = sio.loads(payload, trusted=sorted(allowed))
+    if version == 1:
+        estimator = _upgrade_from_1(estimator)
     return _restore_state(estimator, model_from_bytes(model_bytes, safe_mode=True))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._params import validate_params
 
 __all__ = ["QuantileBins"]
 
@@ -51,6 +56,11 @@ class QuantileBins(TransformerMixin, BaseEstimator):
            [ 1.34,  0.  ,  1.  ]])
     """
 
+    _parameter_constraints = {
+        "n_bins": [Interval(Integral, 1, None, closed="left")],
+        "subsample": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, n_bins=32, subsample=100_000):
         self.n_bins = n_bins
         self.subsample = subsample
@@ -78,10 +88,7 @@ class QuantileBins(TransformerMixin, BaseEstimator):
         >>> bins.n_samples_seen_, bins.edges_[0]
         (8, array([3.5]))
         """
-        for name, value in (("n_bins", self.n_bins), ("subsample", self.subsample)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"QuantileBins parameter '{name}' must be an int >= 1; got "
-                                 f"{value!r}.")
+        validate_params(self)
         first = not hasattr(self, "n_samples_seen_")
         X = validate_data(self, X, dtype=np.float64, reset=first)
         n_b = X.shape[0]

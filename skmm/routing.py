@@ -10,7 +10,6 @@ token blocks (any transformer exposing ``vocabulary_size_``, such as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,38 +22,12 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from ._messages import did_you_mean
+from ._small_batch import SMALL_BATCH, transform_small
 from .preprocessing import QuantileBins
+from .specs import InputSpec
 from .text import TextSequencer
 
 __all__ = ["InputRouter", "InputSpec"]
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """What a model builder needs to know about one Keras input.
-
-    Attributes
-    ----------
-    name : str
-        The Keras input name (the router's transformer name).
-    kind : {"numeric", "tokens"}
-        Numeric blocks are float32 features; token blocks are int32 ids.
-    shape : tuple of int
-        Shape of one sample, e.g. ``(3,)`` for three numeric features.
-    dtype : str
-        ``"float32"`` or ``"int32"``.
-    vocabulary_size : int or None
-        For token inputs, the ``input_dim`` an ``Embedding`` needs.
-    columns : tuple of str
-        The DataFrame columns this input is built from.
-    """
-
-    name: str
-    kind: str
-    shape: tuple
-    dtype: str
-    vocabulary_size: int | None = None
-    columns: tuple = ()
 
 
 def _final_step(transformer):
@@ -67,47 +40,24 @@ def _vocabulary_size(transformer):
     return getattr(_final_step(transformer), "vocabulary_size_", None)
 
 
-def _numeric_columns(X, columns, fitted_names):
-    """X's columns as one float array, typed as scikit-learn's validation types them.
-
-    None unless every column is a plain int/uint/float column and the names
-    match what the transformer saw in fit (otherwise the transformer's own
-    validation must run, and explain).
-    """
-    if not isinstance(columns, list) or fitted_names is None or list(fitted_names) != columns:
-        return None
-    series = [X[c] for c in columns]
-    kinds = [s.dtype.kind if isinstance(s.dtype, np.dtype) else "?" for s in series]
-    if not all(k in "iuf" for k in kinds):
-        return None
-    dtype = np.float32 if all(s.dtype == np.float32 for s in series) else np.float64
-    out = np.empty((len(X), len(series)), dtype=dtype)
-    for j, s in enumerate(series):
-        out[:, j] = s.to_numpy(dtype=dtype)
-    return out
+def _is_empty(columns):
+    """An empty column selection: no names, no indices, or a mask with no True."""
+    if callable(columns) or isinstance(columns, (str, int)):
+        return False
+    values = np.asarray(columns)
+    return values.size == 0 or (values.dtype == bool and not values.any())
 
 
-def _direct_transform(trans, X, columns):
-    """``trans.transform(X[columns])`` without the validation layers, where that is exact."""
-    if trans == "passthrough":
-        return X[columns]
-    if type(trans) is StandardScaler:
-        values = _numeric_columns(X, columns, getattr(trans, "feature_names_in_", None))
-        if values is not None:
-            # as StandardScaler.transform does it: the statistics cast to X's dtype first
-            if trans.with_mean:
-                values -= trans.mean_.astype(values.dtype, copy=False)
-            if trans.with_std:
-                values /= trans.scale_.astype(values.dtype, copy=False)
-            return values
-    elif type(trans) is QuantileBins:
-        values = _numeric_columns(X, columns, getattr(trans, "feature_names_in_", None))
-        if values is not None:
-            values = values.astype(np.float64, copy=False)
-            if not np.isfinite(values).all():
-                raise ValueError("not finite")  # the general path explains it
-            return trans._transform_array(values)
-    return trans.transform(X[columns])
+def _as_labels(name, columns):
+    """A selection by name, as ``X[columns]`` takes it; others are refused, naming the input."""
+    if isinstance(columns, str) or (
+        isinstance(columns, list) and all(isinstance(c, str) for c in columns)
+    ):
+        return columns
+    raise ValueError(
+        f"InputRouter.partial_fit: input {name!r} selects its columns by {columns!r}; "
+        "partial_fit needs columns named by label (a str or a list of str)."
+    )
 
 
 def _column_labels(columns):
@@ -415,11 +365,9 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
             )
         self._check_columns(X, "partial_fit")
         try:
-            for _, trans, columns, _ in self._iter(
-                fitted=True, column_as_labels=True, skip_drop=True, skip_empty_columns=True
-            ):
+            for name, trans, columns in self._fitted_blocks():
                 if trans != "passthrough":
-                    trans.partial_fit(X[columns])
+                    trans.partial_fit(X[_as_labels(name, columns)])
         except (TypeError, ValueError) as exc:
             self._explain_non_numeric(X, exc, fitted=True)
             raise
@@ -429,7 +377,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
     def transform(self, X, **params):
         """Return ``{input_name: ndarray}`` for X (columns matched by name).
 
-        A DataFrame of at most ``_SMALL_BATCH`` rows (online prediction) skips
+        A DataFrame of at most 1,024 rows (online prediction) skips
         ``ColumnTransformer``'s dispatch and validation layers: each fitted
         transformer gets its columns directly, and ``StandardScaler`` and
         ``QuantileBins`` run as plain NumPy on the same dtype. The result is
@@ -438,8 +386,8 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         """
         check_is_fitted(self)
         self._check_columns(X, "transform")
-        if not params and isinstance(X, pd.DataFrame) and len(X) <= self._SMALL_BATCH:
-            arrays = self._transform_small(X)
+        if not params and isinstance(X, pd.DataFrame) and len(X) <= SMALL_BATCH:
+            arrays = transform_small(self, X)
             if arrays is not None:
                 return arrays
         try:
@@ -447,34 +395,6 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         except (TypeError, ValueError) as exc:
             self._explain_non_numeric(X, exc, fitted=True)
             raise
-
-    # At most this many rows take the direct path in transform.
-    _SMALL_BATCH = 1024
-
-    def _transform_small(self, X):
-        """The direct path of :meth:`transform`; None where it does not apply."""
-        if self.n_jobs not in (None, 1) or not hasattr(self, "_columns"):
-            return None
-        if self.remainder != "drop" and self._remainder[2]:
-            return None
-        try:
-            blocks = [_direct_transform(trans, X, columns)
-                      for trans, columns in self._fitted_entries()]
-            # the same stacking into per-input arrays as the general path
-            return self._hstack(blocks, n_samples=len(X))
-        except (TypeError, ValueError, KeyError):
-            return None  # the general path raises the explained error
-
-    def _fitted_entries(self):
-        """(fitted transformer, columns) in the order of ``_blocks``."""
-        for name, trans, columns, _ in self._iter(
-            fitted=True, column_as_labels=False, skip_drop=True, skip_empty_columns=True
-        ):
-            if not isinstance(columns, (str, list)) or (
-                isinstance(columns, list) and not all(isinstance(c, str) for c in columns)
-            ):
-                raise KeyError(name)  # selections by position, mask or callable
-            yield trans, columns
 
     def _explain_non_numeric(self, X, exc, fitted):
         """Re-raise a numeric transformer's error naming the input and the bad columns."""
@@ -526,11 +446,21 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         return self
 
     # -- the one override that changes the output ---------------------------
+    def _fitted_blocks(self):
+        """(input name, fitted transformer, columns) of each block ``transform`` outputs.
+
+        Read from the public ``transformers_``, in its order, less "drop" and
+        empty column selections: the blocks ``ColumnTransformer`` hands to
+        :meth:`_hstack`, in the same order.
+        """
+        for name, trans, columns in self.transformers_:
+            if trans == "drop" or _is_empty(columns):
+                continue
+            yield name, trans, columns
+
     def _blocks(self):
         """(input name, vocabulary size or None, columns) per fitted, non-empty block."""
-        for name, trans, columns, _ in self._iter(
-            fitted=True, column_as_labels=False, skip_drop=True, skip_empty_columns=True
-        ):
+        for name, trans, columns in self._fitted_blocks():
             yield name, _vocabulary_size(trans), columns
 
     def _hstack(self, Xs, *, n_samples):

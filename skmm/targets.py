@@ -8,79 +8,35 @@ encoding here and its activation and loss in the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._messages import did_you_mean
+from ._params import validate_params
+from .heads import (
+    CLASSIFICATION_KINDS,
+    KINDS,
+    REGRESSION_KINDS,
+    is_label_dtype,
+    set_classes,
+)
+from .specs import HeadSpec
 
 __all__ = ["TargetSplitter", "HeadSpec", "CLASSIFICATION_KINDS", "REGRESSION_KINDS"]
-
-CLASSIFICATION_KINDS = ("binary", "multiclass", "multilabel-indicator")
-REGRESSION_KINDS = ("continuous", "continuous-multioutput")
-KINDS = CLASSIFICATION_KINDS + REGRESSION_KINDS
-_TASKS = (None, "classification", "regression")
 
 # A numeric head that type_of_target calls multiclass but that has more
 # distinct values than this is a count or a measurement, not a label.
 _MAX_AUTO_CLASSES = 30
 
 
-@dataclass
-class HeadSpec:
-    """What a model builder needs to know about one output head.
-
-    Attributes
-    ----------
-    name : str
-        Head (and Keras output) name.
-    kind : str
-        One of ``binary``, ``multiclass``, ``multilabel-indicator``,
-        ``continuous``, ``continuous-multioutput``.
-    n_outputs : int
-        Units of the output layer: 1 for binary and continuous, the number
-        of classes for multiclass, of labels for multilabel, of columns for
-        continuous-multioutput.
-    classes : ndarray or None
-        Sorted class labels (multiclass/binary) or label names (multilabel).
-    columns : list
-        The y columns (or dict key / Series name) this head is built from.
-    mean, scale : ndarray or None
-        Standardisation of a regression head (None when not standardised).
-    """
-
-    name: str
-    kind: str
-    n_outputs: int
-    classes: np.ndarray | None = None
-    columns: list = field(default_factory=list)
-    mean: np.ndarray | None = None
-    scale: np.ndarray | None = None
-    dtypes: list = field(default_factory=list)
-
-    @property
-    def is_classification(self) -> bool:
-        return self.kind in CLASSIFICATION_KINDS
-
-
 def _is_missing(values: np.ndarray) -> np.ndarray:
     """Per-row mask of missing labels (NaN, None, pd.NA, NaT) in a 1-D or 2-D object array."""
     miss = pd.isna(values)
     return miss.any(axis=1) if miss.ndim == 2 else miss
-
-
-def _class_dtype_kind(dtypes) -> bool:
-    """True when a column's dtype means labels (bool, strings, categories)."""
-    for dt in dtypes:
-        if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt):
-            return True
-        if pd.api.types.is_object_dtype(dt) or pd.api.types.is_string_dtype(dt):
-            return True
-    return False
 
 
 class TargetSplitter(TransformerMixin, BaseEstimator):
@@ -94,8 +50,13 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         head and one regression head. None makes one head per column.
         Columns not named by any head are an error.
     kinds : str or dict of str -> str, default=None
-        Override the detected kind per head (or for all heads with a str).
-        Detection uses :func:`sklearn.utils.multiclass.type_of_target`, with
+        State the kind of a head instead of detecting it (or of all heads
+        with a str): one of ``binary``, ``multiclass``,
+        ``multilabel-indicator``, ``continuous``, ``continuous-multioutput``
+        or ``count`` (non-negative counts: Poisson loss, exponential output,
+        predictions never negative; never detected, only stated here, e.g.
+        ``kinds={"retweets": "count"}``). :mod:`skmm.heads` says what each
+        kind means. Detection uses :func:`sklearn.utils.multiclass.type_of_target`, with
         two rules for numbers unless ``task="classification"``: a float
         column is continuous unless it holds only two values (so 0.0/1.0
         stays binary), and an integer column with more than 30 distinct
@@ -105,9 +66,10 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         Restrict every head to classification or regression kinds (what
         ``FunctionalClassifier`` / ``FunctionalRegressor`` use).
     standardize : bool, default=True
-        Standardise regression heads to zero mean and unit variance
-        (undone by :meth:`inverse_transform`). Keeps heads of different
-        scales balanced in one loss.
+        Standardise continuous heads to zero mean and unit variance, and
+        divide count heads by their mean (undone by
+        :meth:`inverse_transform`). Keeps heads of different scales balanced
+        in one loss.
     missing : {"mask", "error"}, default="mask"
         What a missing label (NaN, None, pd.NA) in a head means. "mask":
         the encoded value is a placeholder and :meth:`observed` reports the
@@ -138,6 +100,14 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
     >>> splitter.inverse_transform(encoded).equals(y)
     True
     """
+
+    _parameter_constraints = {
+        "heads": [dict, None],
+        "kinds": [StrOptions(set(KINDS)), dict, None],
+        "task": [StrOptions({"classification", "regression"}), None],
+        "standardize": ["boolean"],
+        "missing": [StrOptions({"mask", "error"})],
+    }
 
     def __init__(self, heads=None, kinds=None, task=None, standardize=True, missing="mask"):
         self.heads = heads
@@ -239,14 +209,15 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         kind = self.kinds if isinstance(self.kinds, str) else self.kinds.get(name)
         if kind is not None and kind not in KINDS:
             raise ValueError(
-                f"TargetSplitter: kind {kind!r} for head {name!r} is not one of {list(KINDS)}."
+                f"TargetSplitter: kind {kind!r} for head {name!r} is not one of {list(KINDS)}"
+                f"{did_you_mean(kind, KINDS)}."
             )
         return kind
 
     def _detect(self, name, values, dtypes):
         kind = self._kind_override(name)
         if kind is None:
-            if values.shape[1] == 1 and _class_dtype_kind(dtypes):
+            if values.shape[1] == 1 and is_label_dtype(dtypes):
                 # labels (strings, bools, categories): binary or multiclass by count;
                 # a single class is reported by _fit_head
                 kind = "multiclass" if len(pd.unique(values[:, 0])) > 2 else "binary"
@@ -266,7 +237,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                 ):
                     kind = "continuous"
             else:
-                if _class_dtype_kind(dtypes):
+                if is_label_dtype(dtypes):
                     raise ValueError(
                         f"TargetSplitter: head {name!r} spans several columns of labels; a "
                         "multi-column head must be a 0/1 indicator matrix (multilabel) or "
@@ -296,17 +267,6 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         return kind
 
     # -- fit / transform ----------------------------------------------------
-    def _check_params(self):
-        if self.task not in _TASKS:
-            raise ValueError(
-                f"TargetSplitter parameter 'task' must be one of {list(_TASKS)}; got {self.task!r}."
-            )
-        if self.missing not in ("mask", "error"):
-            raise ValueError(
-                "TargetSplitter parameter 'missing' must be 'mask' or 'error'; "
-                f"got {self.missing!r}."
-            )
-
     def fit(self, y, X=None):
         """Learn heads, kinds, classes and scaling from y.
 
@@ -319,7 +279,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         -------
         self : TargetSplitter
         """
-        self._check_params()
+        validate_params(self)
         container, columns = self._columns_of(y)
         heads = {}
         for name, cols, values, dtypes in columns:
@@ -335,6 +295,13 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
             vals = values[observed]
             kind = self._detect(name, vals, dtypes)
             heads[name] = self._fit_head(name, kind, cols, vals, dtypes)
+        if isinstance(self.kinds, dict):
+            unknown = [k for k in self.kinds if k not in heads]
+            if unknown:
+                raise ValueError(
+                    f"TargetSplitter parameter 'kinds' names heads {unknown} that y does not "
+                    f"have{did_you_mean(unknown[0], heads)}; heads are {list(heads)}."
+                )
         self.heads_ = heads
         self.classes_ = {n: h.classes for n, h in heads.items() if h.is_classification}
         self.container_ = container
@@ -349,42 +316,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
 
     def _fit_head(self, name, kind, cols, vals, dtypes):
         head = HeadSpec(name=name, kind=kind, n_outputs=1, columns=list(cols), dtypes=list(dtypes))
-        if kind in ("binary", "multiclass"):
-            col = vals[:, 0]
-            if not _class_dtype_kind(dtypes):
-                col = col.astype(np.float64)
-                if np.all(col == np.round(col)) and pd.api.types.is_integer_dtype(dtypes[0]):
-                    col = col.astype(dtypes[0])
-            try:
-                classes = np.unique(col)
-            except TypeError:
-                types = sorted({type(v).__name__ for v in col})
-                raise ValueError(
-                    f"TargetSplitter: head {name!r} mixes label types {types}; use one type."
-                ) from None
-            if classes.dtype == object:  # bool/number labels get their own dtype back
-                inferred = np.asarray(classes.tolist())
-                if inferred.dtype.kind in "biuf":
-                    classes = inferred
-            if len(classes) < 2:
-                raise ValueError(
-                    f"TargetSplitter: head {name!r} has only one class {classes.tolist()}; a "
-                    "classification head needs at least two classes in the training data."
-                )
-            head.classes = classes
-            head.kind = "binary" if len(classes) == 2 else "multiclass"
-            head.n_outputs = 1 if head.kind == "binary" else len(classes)
-        elif kind == "multilabel-indicator":
-            head.classes = np.asarray(cols if cols[0] is not None else range(vals.shape[1]),
-                                      dtype=object)
-            head.n_outputs = vals.shape[1]
-        else:
-            numbers = vals.astype(np.float64)
-            head.n_outputs = numbers.shape[1]
-            if self.standardize:
-                head.mean = numbers.mean(axis=0)
-                scale = numbers.std(axis=0)
-                head.scale = np.where(scale > 0, scale, 1.0)
+        head.head_kind.fit(head, vals, dtypes, self.standardize)
         return head
 
     def set_classes(self, classes):
@@ -416,9 +348,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
             unseen = [c for c in head.classes.tolist() if c not in full.tolist()]
             if unseen:
                 raise ValueError(f"classes for head {name!r} lack labels {unseen} seen in y.")
-            head.classes = full
-            head.kind = "binary" if len(full) == 2 else "multiclass"
-            head.n_outputs = 1 if head.kind == "binary" else len(full)
+            set_classes(head, full)
             self.classes_[name] = full
         return self
 
@@ -482,51 +412,8 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
     def _encode(self, head, values):
         observed = ~_is_missing(values)
         self._check_missing(head.name, observed)
-        n = values.shape[0]
-        vals = values[observed]
-        if head.kind in ("binary", "multiclass"):
-            col = vals[:, 0]
-            if head.classes.dtype != object:
-                try:
-                    col = col.astype(head.classes.dtype)
-                except (TypeError, ValueError):
-                    pass
-            try:
-                idx = np.searchsorted(head.classes, col)
-                idx = np.clip(idx, 0, len(head.classes) - 1)
-                unknown = np.asarray(head.classes[idx] != col, dtype=bool)
-            except TypeError:  # labels of another type than the classes
-                idx = np.zeros(len(col), dtype=np.intp)
-                unknown = np.array([not any(c == k for k in head.classes) for c in col])
-            if np.any(unknown):
-                labels = pd.unique(np.asarray(col[unknown], dtype=object)).tolist()
-                raise ValueError(
-                    f"TargetSplitter: head {head.name!r} has labels {labels[:10]} not seen in "
-                    f"fit; known classes are {head.classes.tolist()}."
-                )
-            if head.kind == "binary":
-                out = np.zeros((n, 1), dtype=np.float32)
-                out[observed, 0] = idx
-            else:
-                out = np.zeros(n, dtype=np.int32)
-                out[observed] = idx
-            return out, observed
-        out = np.zeros((n, head.n_outputs), dtype=np.float32)
-        try:
-            numbers = vals.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"TargetSplitter: head {head.name!r} ({head.kind}) must hold numbers."
-            ) from None
-        if head.kind == "multilabel-indicator":
-            if not np.isin(numbers, (0, 1)).all():
-                raise ValueError(
-                    f"TargetSplitter: multilabel head {head.name!r} must hold only 0 and 1."
-                )
-        elif head.mean is not None:
-            numbers = (numbers - head.mean) / head.scale
-        out[observed] = numbers
-        return out, observed
+        encoded = head.head_kind.encode(head, values[observed], values.shape[0], observed)
+        return encoded, observed
 
     # -- back to the user's container ---------------------------------------
     def decode(self, raw):
@@ -545,22 +432,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "heads_")
         self._check_heads(raw)
-        out = {}
-        for name, head in self.heads_.items():
-            r = np.asarray(raw[name])
-            if head.kind == "binary":
-                out[name] = head.classes[(r.reshape(len(r), -1)[:, -1] > 0.5).astype(np.intp)]
-            elif head.kind == "multiclass":
-                idx = r.argmax(axis=1) if r.ndim == 2 and r.shape[1] > 1 else r.reshape(-1)
-                out[name] = head.classes[idx.astype(np.intp)]
-            elif head.kind == "multilabel-indicator":
-                out[name] = (r > 0.5).astype(np.int64)
-            else:
-                values = r.reshape(len(r), head.n_outputs).astype(np.float64)
-                if head.mean is not None:
-                    values = values * head.scale + head.mean
-                out[name] = values[:, 0] if head.kind == "continuous" else values
-        return out
+        return {name: head.head_kind.decode(head, raw[name]) for name, head in self.heads_.items()}
 
     def probabilities(self, raw):
         """Per-class probabilities of every classification head.
@@ -577,17 +449,9 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
             scikit-learn), multiclass ``(n, k)``, multilabel ``(n, k)``.
         """
         check_is_fitted(self, "heads_")
-        out = {}
-        for name, head in self.heads_.items():
-            if not head.is_classification:
-                continue
-            r = np.asarray(raw[name], dtype=np.float64)
-            if head.kind == "binary":
-                p = r.reshape(len(r), -1)[:, -1]
-                out[name] = np.column_stack([1.0 - p, p])
-            else:
-                out[name] = r.reshape(len(r), -1)
-        return out
+        self._check_heads(raw)
+        return {name: head.head_kind.predict_proba(head, raw[name])
+                for name, head in self.heads_.items() if head.is_classification}
 
     def _check_heads(self, raw):
         missing = [h for h in self.heads_ if h not in raw]
@@ -643,7 +507,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         dtype = head.dtypes[0] if dtype is None and head.dtypes else dtype
         if dtype is None:
             return values
-        if head.kind in REGRESSION_KINDS:
+        if not head.is_classification:
             return values.astype(dtype if pd.api.types.is_float_dtype(dtype) else np.float64)
         try:
             if isinstance(dtype, pd.CategoricalDtype) or isinstance(

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skmm._tokenize import ngram_sizes, pad, splitter, standardizer, tokenize
+from skmm._params import validate_params
+from skmm._tokenize import ngram_sizes, pad, tokenize
 
 __all__ = ["TextSequencer", "PADDING_ID", "OOV_ID"]
 
@@ -157,6 +160,17 @@ class TextSequencer(TransformerMixin, BaseEstimator):
     6
     """
 
+    _parameter_constraints = {
+        "max_tokens": [Interval(Integral, _RESERVED, None, closed="left"), None],
+        "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "sequence_length": [Interval(Integral, 1, None, closed="left"), None],
+        "standardize": [StrOptions({"lower_and_strip_punctuation", "lower"}), callable, None],
+        "split": [StrOptions({"whitespace", "whole"}), callable, None],
+        "ngrams": [Interval(Integral, 1, None, closed="left"), list, tuple, None],
+        "padding": [StrOptions(set(_SIDES))],
+        "truncating": [StrOptions(set(_SIDES))],
+    }
+
     def __init__(
         self,
         max_tokens=20000,
@@ -179,30 +193,8 @@ class TextSequencer(TransformerMixin, BaseEstimator):
 
     # -- validation -------------------------------------------------------
     def _check_params(self):
-        def positive_int(name, value, allow_none, minimum=1):
-            if value is None and allow_none:
-                return
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or (
-                value < minimum
-            ):
-                expected = f"an int >= {minimum}" + (" or None" if allow_none else "")
-                raise ValueError(
-                    f"TextSequencer parameter '{name}' must be {expected}; got {value!r}."
-                )
-
-        positive_int("max_tokens", self.max_tokens, True, minimum=_RESERVED)
-        positive_int("min_frequency", self.min_frequency, False)
-        positive_int("sequence_length", self.sequence_length, True)
-        for name in ("padding", "truncating"):
-            value = getattr(self, name)
-            if value not in _SIDES:
-                raise ValueError(
-                    f"TextSequencer parameter '{name}' must be 'post' or 'pre'; got {value!r}."
-                )
-        # Each raises a ValueError naming the parameter when the value is wrong.
-        standardizer(self.standardize)
-        splitter(self.split)
-        ngram_sizes(self.ngrams)
+        validate_params(self)
+        ngram_sizes(self.ngrams)  # the sizes inside a sequence: a ValueError naming 'ngrams'
 
     def _tokenize(self, docs):
         return tokenize(docs, self.standardize, self.split, self.ngrams)
@@ -316,7 +308,6 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, sequence_length_), dtype int32
         """
         check_is_fitted(self, "vocabulary_")
-        self._check_params()
         docs, _ = _as_documents(X)
         tokens = self._tokenize(docs)
         return pad(tokens, self.vocabulary_, OOV_ID, self.sequence_length_, self.padding,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ._messages import did_you_mean
 
-__all__ = ["head_weights"]
+__all__ = ["head_weights", "weights_by_head"]
 
 
 def head_weights(heads, encoded, observed, sample_weight, class_weight, n):
@@ -34,7 +34,7 @@ def head_weights(heads, encoded, observed, sample_weight, class_weight, n):
     -------
     dict of str -> ndarray of shape (n,)
     """
-    base = _base_weights(heads, sample_weight, n)
+    base = weights_by_head(heads, sample_weight, n)
     per_head_classes = _class_weights(heads, class_weight)
     weights = {}
     for name, head in heads.items():
@@ -48,7 +48,11 @@ def head_weights(heads, encoded, observed, sample_weight, class_weight, n):
     return weights
 
 
-def _base_weights(heads, sample_weight, n):
+def weights_by_head(heads, sample_weight, n):
+    """The user's sample weights checked, as ``{head: vector}`` or ``{None: vector}`` for all.
+
+    An empty dict when ``sample_weight`` is None.
+    """
     if sample_weight is None:
         return {}
     if isinstance(sample_weight, pd.DataFrame):
@@ -81,7 +85,7 @@ def _weight_vector(value, n, what):
 def _class_weights(heads, cw):
     if cw is None:
         return {}
-    class_heads = {n: h for n, h in heads.items() if h.kind in ("binary", "multiclass")}
+    class_heads = {n: h for n, h in heads.items() if h.head_kind.takes_class_weight}
     if cw == "balanced":
         return dict.fromkeys(class_heads, "balanced")
     if not isinstance(cw, dict):

@@ -152,7 +152,8 @@ def test_builder_returns_something_that_is_not_a_keras_model(reviews):
 )
 def test_negative_or_non_integer_epochs_or_batch_size(reviews, param, value):
     X, y = reviews
-    with pytest.raises(ValueError, match=rf"Parameter '{param}' must be an integer >= 1"):
+    with pytest.raises(ValueError, match=rf"The '{param}' parameter of FunctionalEstimator "
+                                         r"must be an int in the range \[1, inf\)"):
         make_est(**{param: value}).fit(X, y)
 
 

@@ -219,9 +219,12 @@ def test_bad_numeric_parameters_are_named(reviews, param, value):
         make_est(**{param: value}).fit(X, y)
 
 
-def test_unknown_parameter_is_reported_at_fit(reviews):
+def test_unknown_parameter_is_refused_by_set_params_and_reported_at_fit(reviews):
     X, y = reviews
-    est = make_est().set_params(epcohs=3)
+    with pytest.raises(ValueError, match="unknown parameter.*'epcohs'.*did you mean 'epochs'"):
+        make_est().set_params(epcohs=3)
+    make_est().set_params(model__units=3, optimizer__learning_rate=0.1)  # routed: open
+    est = make_est(epcohs=3)  # __init__ keeps keyword arguments; fit reports them
     with pytest.raises(ValueError, match="unknown parameter.*'epcohs'.*did you mean 'epochs'"):
         est.fit(X, y)
 

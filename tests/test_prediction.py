@@ -1,5 +1,6 @@
 """The prediction path: padded compiled batches, row chunks, XLA on TensorFlow."""
 
+import copy
 import pickle
 
 import keras
@@ -8,6 +9,7 @@ import pandas as pd
 import pytest
 from conftest import float32_tolerance, review_router
 
+import skmm
 from skmm import FunctionalEstimator, _predict
 from skmm import estimators as estimators_module
 
@@ -28,7 +30,7 @@ def test_padded_rows_are_powers_of_two_up_to_the_batch():
 def test_batches_match_keras_predict(fitted, reviews):
     X, _ = reviews
     arrays = fitted.router_.transform(X)
-    expected = fitted.model_.predict(fitted._model_x(arrays), verbose=0)
+    expected = fitted.model_.predict(fitted._wiring.model_x(arrays), verbose=0)
     tolerance = float32_tolerance(rtol=1e-5, atol=1e-6)
     for rows in (slice(0, 1), slice(0, 3), slice(0, 100), slice(None)):
         raw = fitted._raw_predict(X.iloc[rows])
@@ -73,50 +75,59 @@ def test_predict_leaves_the_estimator_state_alone(fitted, reviews):
     assert set(fitted.__dict__) == set(before)
 
 
-def test_pickled_estimator_rebuilds_its_predict_function(fitted, reviews):
+def test_same_rows_same_numbers_on_every_call_and_in_every_copy(fitted, reviews, tmp_path):
+    """No hidden switch: the 1st and 1,000th call, and every copy, answer bit for bit alike."""
     X, _ = reviews
-    again = pickle.loads(pickle.dumps(fitted))
-    assert again.model_ not in _predict._CALLS  # nothing compiled travels in the pickle
-    for _ in range(_predict.XLA_AFTER_CALLS + 1):
-        pd.testing.assert_frame_equal(again.predict(X.iloc[:5]), fitted.predict(X.iloc[:5]),
-                                      rtol=1e-5)
-    assert again.model_ in _predict._XLA
+    rows = X.iloc[:5]
+    first = fitted.predict(rows)
+    first_proba = fitted.predict_proba(rows)["sentiment"]
+    for _ in range(998):
+        fitted.predict(X.iloc[:1])
+    pd.testing.assert_frame_equal(fitted.predict(rows), first, check_exact=True)
+    path = tmp_path / "est.skmm"
+    skmm.save(fitted, path)
+    copies = {"pickle": pickle.loads(pickle.dumps(fitted)), "deepcopy": copy.deepcopy(fitted),
+              "skmm.load": skmm.load(path)}
+    for how, again in copies.items():
+        assert again._predictor.uses_xla == fitted._predictor.uses_xla, how
+        pd.testing.assert_frame_equal(again.predict(rows), first, check_exact=True, obj=how)
+        np.testing.assert_array_equal(again.predict_proba(rows)["sentiment"], first_proba)
 
 
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="XLA switch is for TF")
-def test_tensorflow_predicts_under_xla_unless_the_user_chose(reviews):
+def test_the_predict_path_is_decided_once_and_leaves_the_model_alone(reviews):
     X, y = reviews
     est = FunctionalEstimator(router=review_router(), epochs=1, random_state=0).fit(X, y)
-    for _ in range(_predict.XLA_AFTER_CALLS):
+    model = est.model_
+    jit_before, function_before = model.jit_compile, model.predict_function
+    predictor = est._predictor
+    for _ in range(12):
         est.predict(X.iloc[:1])
-    assert est.model_ not in _predict._XLA  # a model that predicts a few times: no compile
-    est.predict(X.iloc[:1])
-    assert _predict._XLA[est.model_] is True
-    assert est.model_.jit_compile is False  # training keeps Keras' own choice
+    assert est._predictor is predictor  # made at the end of fit, never replaced
+    assert model.jit_compile == jit_before and model.predict_function is function_before
+    on_tensorflow = keras.backend.backend() == "tensorflow"
+    assert predictor.uses_xla is on_tensorflow  # TF: an XLA twin; JAX compiles by itself
+    assert (predictor.runner is not model) is on_tensorflow
     off = FunctionalEstimator(router=review_router(), epochs=1, random_state=0,
                               compile__jit_compile=False).fit(X, y)
-    off.predict(X.iloc[:1])
-    assert _predict._XLA[off.model_] is False
+    assert off._predictor.uses_xla is False and off._predictor.runner is off.model_
 
 
-def test_xla_failure_falls_back_to_keras_predict(fitted, reviews, monkeypatch):
+def test_xla_failure_before_any_answer_falls_back_for_good(fitted, reviews, monkeypatch):
     X, _ = reviews
     expected = fitted.predict(X.iloc[:4])
-    model = fitted.model_
+    predictor = _predict.Predictor(fitted.model_, fitted._wiring, {}, xla=True)
     calls = {"n": 0}
-    original = type(model).predict_on_batch
 
-    def flaky(self, x):
-        calls["n"] += 1
-        if calls["n"] == 1:
+    class Flaky:
+        def predict_on_batch(self, x):
+            calls["n"] += 1
             raise RuntimeError("XLA could not compile an op")
-        return original(self, x)
 
-    monkeypatch.setitem(_predict._XLA, model, True)
-    monkeypatch.setattr(type(model), "predict_on_batch", flaky)
+    predictor.runner, predictor.uses_xla = Flaky(), True
+    monkeypatch.setattr(fitted, "_predictor", predictor)
     pd.testing.assert_frame_equal(fitted.predict(X.iloc[:4]), expected, rtol=1e-5)
-    assert _predict._XLA[model] is False and calls["n"] == 2
-    monkeypatch.setitem(_predict._XLA, model, False)
-    calls["n"] = 0
+    assert calls["n"] == 1 and predictor.runner is fitted.model_ and not predictor.uses_xla
+    # once it has answered, an error is the user's to see: no switch in mid-life
+    predictor.runner, predictor.uses_xla = Flaky(), True
     with pytest.raises(RuntimeError, match="XLA could not"):
-        fitted.predict(X.iloc[:4])  # without XLA in play, an error is the user's to see
+        fitted.predict(X.iloc[:4])

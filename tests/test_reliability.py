@@ -58,7 +58,7 @@ def test_every_missing_marker_masks(reviews, missing):
     y.loc[y.index[:5], "sentiment"] = missing
     y.loc[y.index[5:10], "rating"] = missing
     est = make_est(epochs=1).fit(X, y)
-    assert est.splitter_.heads_["sentiment"].classes.tolist() == ["negative", "positive"]
+    assert est.targets_.heads_["sentiment"].classes.tolist() == ["negative", "positive"]
     assert est.predict(X.head(10)).notna().all().all()
 
 

@@ -9,7 +9,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skmm import InputRouter, InputSpec, TextSequencer
+from skmm import InputRouter, InputSpec, TextSequencer, routing
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def test_small_batch_path_is_bit_identical(router, monkeypatch):
     router.fit(train)
     for rows in (test.iloc[[3]], test.iloc[:7], test):
         fast = router.transform(rows)
-        monkeypatch.setattr(InputRouter, "_SMALL_BATCH", 0)
+        monkeypatch.setattr(routing, "SMALL_BATCH", 0)
         general = router.transform(rows)
         monkeypatch.undo()
         assert list(fast) == list(general)

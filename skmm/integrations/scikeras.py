@@ -129,17 +129,17 @@ class HeadsEncoder(TransformerMixin, BaseEstimator):
 
     def fit(self, y):
         splitter = TargetSplitter() if self.targets is None else clone(self.targets)
-        self.splitter_ = splitter.fit(y)
+        self.targets_ = splitter.fit(y)
         return self
 
     def transform(self, y):
-        check_is_fitted(self, "splitter_")
-        encoded = self.splitter_.transform(y)
-        outputs = [encoded[h] for h in self.splitter_.heads_]
+        check_is_fitted(self, "targets_")
+        encoded = self.targets_.transform(y)
+        outputs = [encoded[h] for h in self.targets_.heads_]
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _by_head(self, y_pred):
-        heads = list(self.splitter_.heads_)
+        heads = list(self.targets_.heads_)
         if isinstance(y_pred, dict):
             return {h: np.asarray(y_pred[h]) for h in heads}
         if len(heads) == 1 and not isinstance(y_pred, (list, tuple)):
@@ -147,17 +147,17 @@ class HeadsEncoder(TransformerMixin, BaseEstimator):
         return {h: np.asarray(p) for h, p in zip(heads, y_pred, strict=True)}
 
     def inverse_transform(self, y_pred, return_proba=False):
-        check_is_fitted(self, "splitter_")
+        check_is_fitted(self, "targets_")
         raw = self._by_head(y_pred)
         if return_proba:
-            proba = self.splitter_.probabilities(raw)
+            proba = self.targets_.probabilities(raw)
             return next(iter(proba.values())) if len(proba) == 1 else proba
-        return self.splitter_.inverse_transform(raw)
+        return self.targets_.inverse_transform(raw)
 
     def get_metadata(self):
         """What scikeras hands the model builder in ``meta`` (and sets on the wrapper)."""
-        check_is_fitted(self, "splitter_")
-        heads = self.splitter_.heads_
+        check_is_fitted(self, "targets_")
+        heads = self.targets_.heads_
         meta = {"heads_": dict(heads), "n_outputs_expected_": len(heads)}
         classes = [h.classes for h in heads.values() if h.is_classification]
         if len(heads) == 1 and classes:

@@ -1,0 +1,219 @@
+"""The Keras model of one fit: built (or cloned), wired to inputs and heads, compiled.
+
+:func:`build_model` turns the estimator's ``model`` parameter into a fresh
+``keras.Model``; :func:`wire` matches its input and output names to the
+router's inputs and the target heads and asks each head's kind whether the
+output fits (and whether it gives logits); :func:`compile_model` compiles an
+uncompiled model with per-head losses and metrics from the head kinds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from . import _params
+from ._messages import did_you_mean
+from .architectures import default_model
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """How one model's inputs and outputs line up with the data.
+
+    Attributes
+    ----------
+    input_order : list of str
+        Router inputs in the model's input order.
+    input_structure : {"dict", "list", "single"}
+        The structure the model's ``inputs`` were built with.
+    output_order : list of str
+        Heads in the model's output order.
+    """
+
+    input_order: list
+    input_structure: str
+    output_order: list
+
+    def model_x(self, arrays):
+        """Inputs in the structure the model was built with (one tensor, list or dict)."""
+        if self.input_structure == "dict":
+            return {n: arrays[n] for n in self.input_order}
+        if self.input_structure == "list":
+            return [arrays[n] for n in self.input_order]
+        return arrays[self.input_order[0]]
+
+    def model_y(self, per_head):
+        """Per-head arrays in output order (one array for one head)."""
+        out = [per_head[h] for h in self.output_order]
+        return out[0] if len(out) == 1 else out
+
+    def by_head(self, outputs):
+        """A model's outputs (array, list or dict) as ``{head: ndarray}``."""
+        if isinstance(outputs, dict):
+            return {h: np.asarray(outputs[h]) for h in self.output_order}
+        if len(self.output_order) == 1:
+            outputs = [outputs[0]] if isinstance(outputs, (list, tuple)) else [outputs]
+        return {h: np.asarray(o) for h, o in zip(self.output_order, outputs, strict=True)}
+
+
+def build_model(spec, meta, model_params):
+    """A fresh model from a builder, a ``keras.Model`` (cloned) or None (the default)."""
+    if spec is None:
+        model = default_model(meta, **model_params)
+    elif isinstance(spec, keras.Model):
+        if model_params:
+            raise ValueError(
+                f"model__* parameters {sorted(model_params)} need a builder function; "
+                "'model' is a keras.Model instance."
+            )
+        model = keras.models.clone_model(spec)
+        if getattr(spec, "compiled", False) and not getattr(model, "compiled", False):
+            model.compile_from_config(spec.get_compile_config())
+    elif callable(spec):
+        model = spec(meta, **model_params)
+    else:
+        raise ValueError(
+            "Parameter 'model' must be None, a keras.Model or a builder "
+            f"build(meta, **params) -> keras.Model; got {spec!r}."
+        )
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"The model builder returned {type(model).__name__}, not a keras.Model."
+        )
+    return model
+
+
+def _match_names(model_names, n_model, expected):
+    """Order of ``expected`` names as the model lists them, or None if they differ.
+
+    One model input (output) takes the one router input (head) whatever its name.
+    """
+    if n_model == 1 and len(expected) == 1:
+        return list(expected)
+    if set(model_names) == set(expected) and len(model_names) == n_model:
+        return list(model_names)
+    return None
+
+
+def wire(model, meta):
+    """Check the model's input/output names against the router and heads."""
+    in_names = [t.name for t in model.inputs]
+    input_order = _match_names(in_names, len(model.inputs), meta.inputs)
+    if input_order is None:
+        missing = [n for n in in_names if n not in meta.inputs]
+        raise ValueError(
+            f"The model's inputs {in_names} do not match the router's inputs "
+            f"{list(meta.inputs)}: no data for {missing}"
+            f"{did_you_mean(missing[0], meta.inputs) if missing else ''}. Name each "
+            "keras.Input after a router transformer."
+        )
+    structure = getattr(model, "input", None)
+    input_structure = (
+        "dict" if isinstance(structure, dict)
+        else "list" if isinstance(structure, (list, tuple)) or len(in_names) > 1
+        else "single"
+    )
+    out_names = list(getattr(model, "output_names", None) or [])
+    output_order = _match_names(out_names, len(model.outputs), meta.heads)
+    if output_order is None:
+        extra = [n for n in out_names if n not in meta.heads]
+        raise ValueError(
+            f"The model's outputs {out_names} do not match the target heads "
+            f"{list(meta.heads)}"
+            f"{did_you_mean(extra[0], meta.heads) if extra else ''}. Name each output "
+            "layer after a head (a column of y, or a key of TargetSplitter(heads=...))."
+        )
+    for name, output in zip(output_order, model.outputs, strict=True):
+        head = meta.heads[name]
+        width = output.shape[-1]
+        if width is not None and width != head.n_outputs:
+            raise ValueError(
+                f"Output {name!r} has {width} units but head {name!r} ({head.kind}) needs "
+                f"{head.n_outputs}."
+            )
+    return Wiring(input_order, input_structure, output_order)
+
+
+def _output_layers(model, order):
+    """The layer producing each head's output (None where it is not one named layer)."""
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) != len(order):
+        return dict.fromkeys(order)
+    layers = {}
+    for head, name in zip(order, names, strict=True):
+        try:
+            layers[head] = model.get_layer(name)
+        except ValueError:
+            layers[head] = None
+    return layers
+
+
+def _per_head(value, what, heads, order, default):
+    if isinstance(value, dict):
+        unknown = [k for k in value if k not in heads]
+        if unknown:
+            raise ValueError(
+                f"Parameter '{what}' names heads {unknown} that y does not have"
+                f"{did_you_mean(unknown[0], heads)}; heads are {list(heads)}."
+            )
+        return [value.get(h, default(h)) for h in order]
+    if value is None:
+        return [default(h) for h in order]
+    return [value for _ in order]
+
+
+def _compiled_losses(model, order):
+    """The losses a compiled model holds, per head in output order (None: unknown)."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, dict):
+        return [loss.get(h) for h in order]
+    if isinstance(loss, (list, tuple)):
+        return list(loss) if len(loss) == len(order) else [None] * len(order)
+    return [loss] * len(order)
+
+
+def compile_model(est, model, wiring, heads):
+    """Compile an uncompiled ``model`` from ``est``'s settings; which heads give logits.
+
+    A compiled model (a builder's, or a compiled ``keras.Model`` given as
+    ``model``) is left alone; its losses still tell whether a class head
+    outputs logits.
+
+    Returns
+    -------
+    dict of str -> bool
+        Per head, whether the model outputs logits that decoding must map
+        through the kind's inverse link.
+    """
+    order = wiring.output_order
+    layers = _output_layers(model, order)
+    if getattr(model, "compiled", False):
+        losses = _compiled_losses(model, order)
+        return {h: heads[h].head_kind.check_output(heads[h], layers[h], loss, False)
+                for h, loss in zip(order, losses, strict=True)}
+    routed = est._routed_params()
+    loss_kwargs = _params.routed(routed, "loss")
+    given = _per_head(est.loss, "loss", heads, order, lambda h: None)
+    logits, losses = {}, []
+    for h, loss in zip(order, given, strict=True):
+        kind = heads[h].head_kind
+        loss = None if loss is None else _params.make_loss(loss, loss_kwargs)
+        logits[h] = kind.check_output(heads[h], layers[h], loss, loss is None)
+        losses.append(kind.default_loss(logits[h]) if loss is None else loss)
+    metrics = _per_head(est.metrics, "metrics", heads, order,
+                        lambda h: heads[h].head_kind.default_metrics(logits[h]))
+    weights = None
+    if est.loss_weights is not None:
+        weights = _per_head(est.loss_weights, "loss_weights", heads, order, lambda h: 1.0)
+    single = len(order) == 1
+    model.compile(
+        optimizer=_params.make_optimizer(est.optimizer, _params.routed(routed, "optimizer")),
+        loss=losses[0] if single else losses,
+        metrics=metrics[0] if single else metrics,
+        loss_weights=(weights[0] if single else weights) if weights else None,
+        **_params.routed(routed, "compile"),
+    )
+    return logits
