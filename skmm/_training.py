@@ -13,6 +13,13 @@ AUTO_EARLY_STOPPING_SAMPLES = 1000
 EARLY_STOPPING_FRACTION = 0.1
 
 
+def stops_early(early_stopping, n):
+    """Whether a fit on ``n`` samples stops early under the ``early_stopping`` parameter."""
+    if early_stopping == "auto":
+        return n >= AUTO_EARLY_STOPPING_SAMPLES
+    return bool(early_stopping)
+
+
 def add_early_stopping(callbacks, patience):
     """Append skmm's ``EarlyStopping`` on ``val_loss``, unless ``callbacks`` has one.
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import keras
-import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -29,8 +28,9 @@ from ._seeding import scoped_seed, seed_of
 from .history import HistoryMixin
 from .meta import ModelMeta
 from .persistence import KerasPickleMixin
-from .targets import TargetSplitter
-from .weights import head_weights, weights_by_head
+from .scoring import HeadScoresMixin
+from .targets import TargetSplitter, splitter_for
+from .weights import head_weights
 
 __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 
@@ -50,8 +50,8 @@ def _may_have_class_heads(est) -> bool:
     return True
 
 
-class FunctionalEstimator(_params.RoutedParamsMixin, HistoryMixin, KerasPickleMixin,
-                          BaseEstimator):
+class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMixin,
+                          KerasPickleMixin, BaseEstimator):
     """A Keras Functional model with any inputs and any mix of heads, as an estimator.
 
     Parameters
@@ -288,24 +288,24 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HistoryMixin, KerasPickleMi
         """
         return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"))
 
-    def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False):
+    def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False, classes=None):
         self._validate_params()
         arrays = _inputs.arrays_for_fit(self, X, y, reset)
         n = len(next(iter(arrays.values())))
         if reset:
-            self.targets_ = self._make_splitter().fit(y)
-            if getattr(self, "_first_classes", None) is not None:
-                self.targets_.set_classes(self._first_classes)
+            self.targets_ = splitter_for(self.targets, self._task, type(self).__name__).fit(y)
+            if classes is not None:
+                self.targets_.set_classes(classes)
         encoded, observed = self.targets_.transform_with_mask(y)
         weights = head_weights(self.targets_.heads_, encoded, observed, sample_weight,
                                self.class_weight, n)
         seed = seed_of(self.random_state)
+        stop_early = may_stop_early and _training.stops_early(self.early_stopping, n)
         with scoped_seed(seed):
             if reset:
                 self._new_model()
             try:
-                history = self._train(arrays, encoded, weights, epochs,
-                                      may_stop_early and self._stops_early(n), seed)
+                history = self._train(arrays, encoded, weights, epochs, stop_early, seed)
             except KeyboardInterrupt:
                 # keep the weights trained so far and the epochs Keras recorded, then let
                 # the interrupt go on to the caller
@@ -315,18 +315,6 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HistoryMixin, KerasPickleMi
                 raise
         self._append_history(history.history)
         return self
-
-    def _make_splitter(self):
-        """Step 2: a fresh target splitter restricted to this estimator's task."""
-        splitter = TargetSplitter() if self.targets is None else clone(self.targets)
-        if self._task is not None:
-            if splitter.task not in (None, self._task):
-                raise ValueError(
-                    f"Parameter 'targets' has task={splitter.task!r} but "
-                    f"{type(self).__name__} is for {self._task}."
-                )
-            splitter.set_params(task=self._task)
-        return splitter
 
     def _new_model(self):
         """Step 3: build, wire and compile a fresh model from the fitted data layer."""
@@ -345,11 +333,6 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HistoryMixin, KerasPickleMi
     @property
     def _wiring(self):
         return Wiring(self.input_order_, self.input_structure_, self.output_order_)
-
-    def _stops_early(self, n):
-        if self.early_stopping == "auto":
-            return n >= _training.AUTO_EARLY_STOPPING_SAMPLES
-        return bool(self.early_stopping)
 
     def _train(self, arrays, encoded, weights, epochs, stop_early=False, seed=None):
         """Step 4: one call to ``model.fit`` with everything routed (an extension point)."""
@@ -441,62 +424,6 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HistoryMixin, KerasPickleMi
             return next(iter(proba.values()))
         return proba
 
-    # -- scoring -------------------------------------------------------------------
-    def score_per_head(self, X, y, sample_weight=None):
-        """Each head's default score, from its kind (:mod:`skmm.heads`).
-
-        Accuracy for class heads (subset accuracy for multilabel ones), R^2
-        for continuous heads (the mean over the columns of a multi-output
-        one), D^2 of the Poisson deviance for count heads. Samples whose
-        label is missing for a head are left out of that head; a head with
-        no label at all in y scores NaN.
-
-        Parameters
-        ----------
-        X : same kind of input as in fit
-        y : same container and columns as in fit
-        sample_weight : array-like of shape (n_samples,), dict of head -> array, \
-                or DataFrame, optional
-            As in :meth:`fit`.
-
-        Returns
-        -------
-        dict of str -> float
-        """
-        check_is_fitted(self, "model_")
-        heads = self.targets_.heads_
-        encoded, observed = self.targets_.transform_with_mask(y)
-        truth = self.targets_.decode(encoded)
-        pred = self._predict_chunks(X, lambda raw, rows: self.targets_.decode(raw))
-        n = len(next(iter(observed.values())))
-        weights = weights_by_head(heads, sample_weight, n)
-        scores = {}
-        for name, head in heads.items():
-            keep = observed[name]
-            if not keep.any():
-                scores[name] = float("nan")
-                continue
-            w = weights.get(name, weights.get(None))
-            scores[name] = head.head_kind.score(truth[name][keep], pred[name][keep],
-                                                sample_weight=None if w is None else w[keep])
-        return scores
-
-    def score(self, X, y, sample_weight=None):
-        """Mean over heads of each head's default score (see :meth:`score_per_head`).
-
-        The one ``score`` of every task class: ``GridSearchCV``,
-        ``cross_val_score`` and ``learning_curve`` use it by default, for any
-        number and mix of heads, with missing labels masked per head.
-        Heads without any label in y are left out of the mean.
-
-        Returns
-        -------
-        float
-        """
-        scores = [s for s in self.score_per_head(X, y, sample_weight).values() if s == s]
-        if not scores:
-            raise ValueError("y has no label in any head; there is nothing to score.")
-        return float(np.mean(scores))
 
 class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
     """:class:`FunctionalEstimator` whose heads are all classification heads.
@@ -520,6 +447,8 @@ class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
     """
 
     _task = "classification"
+    # the per-head score, not ClassifierMixin's accuracy on the whole of y
+    score = HeadScoresMixin.score
 
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train one epoch on this batch, keeping the model between calls.
@@ -532,12 +461,8 @@ class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
             Every class of each head, needed on the first call when a batch
             may not show them all (as in scikit-learn's ``partial_fit``).
         """
-        if classes is not None and not hasattr(self, "model_"):
-            self._first_classes = classes
-        try:
-            return super().partial_fit(X, y, sample_weight)
-        finally:
-            self.__dict__.pop("_first_classes", None)
+        return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"),
+                         classes=classes)
 
     @property
     def classes_(self):
@@ -568,4 +493,6 @@ class FunctionalRegressor(RegressorMixin, FunctionalEstimator):
     """
 
     _task = "regression"
+    # the per-head score, not RegressorMixin's R^2 on the whole of y
+    score = HeadScoresMixin.score
 

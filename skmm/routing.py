@@ -377,12 +377,9 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
     def transform(self, X, **params):
         """Return ``{input_name: ndarray}`` for X (columns matched by name).
 
-        A DataFrame of at most 1,024 rows (online prediction) skips
-        ``ColumnTransformer``'s dispatch and validation layers: each fitted
-        transformer gets its columns directly, and ``StandardScaler`` and
-        ``QuantileBins`` run as plain NumPy on the same dtype. The result is
-        bit-identical to the general path (``tests/test_routing.py``); any
-        error falls back to the general path, which explains it.
+        A DataFrame of at most 1,024 rows (online prediction) takes a direct
+        path without ``ColumnTransformer``'s validation layers, with
+        bit-identical results (:mod:`skmm._small_batch`).
         """
         check_is_fitted(self)
         self._check_columns(X, "transform")

@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from ._containers import rebuild
+from ._labels import is_label_dtype, set_classes
 from ._messages import did_you_mean
 from ._params import validate_params
-from .heads import (
-    CLASSIFICATION_KINDS,
-    KINDS,
-    REGRESSION_KINDS,
-    is_label_dtype,
-    set_classes,
-)
+from .heads import CLASSIFICATION_KINDS, KINDS, REGRESSION_KINDS
 from .specs import HeadSpec
 
 __all__ = ["TargetSplitter", "HeadSpec", "CLASSIFICATION_KINDS", "REGRESSION_KINDS"]
@@ -37,6 +33,18 @@ def _is_missing(values: np.ndarray) -> np.ndarray:
     """Per-row mask of missing labels (NaN, None, pd.NA, NaT) in a 1-D or 2-D object array."""
     miss = pd.isna(values)
     return miss.any(axis=1) if miss.ndim == 2 else miss
+
+
+def splitter_for(targets, task, owner):
+    """A fresh clone of ``targets`` (or a default splitter) restricted to ``task``."""
+    splitter = TargetSplitter() if targets is None else clone(targets)
+    if task is not None:
+        if splitter.task not in (None, task):
+            raise ValueError(
+                f"Parameter 'targets' has task={splitter.task!r} but {owner} is for {task}."
+            )
+        splitter.set_params(task=task)
+    return splitter
 
 
 class TargetSplitter(TransformerMixin, BaseEstimator):
@@ -475,45 +483,4 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         Same kind of container as the y seen in fit, with the same column
         names, label values and dtypes.
         """
-        decoded = self.decode(raw)
-        container = self.container_
-        if container == "dict":
-            return {head.columns[0]: self._restore(decoded[n], head)
-                    for n, head in self.heads_.items()}
-        if container == "series":
-            (name, head), = self.heads_.items()
-            return pd.Series(self._restore(decoded[name], head), index=index, name=head.columns[0])
-        if container == "frame":
-            parts = {}
-            for name, head in self.heads_.items():
-                values = decoded[name]
-                if values.ndim == 1:
-                    values = values[:, None]
-                for j, col in enumerate(head.columns):
-                    parts[col] = pd.Series(
-                        self._restore(values[:, j], head, head.dtypes[j]), index=index
-                    )
-            frame = pd.DataFrame(parts, index=index)
-            return frame
-        if container == "array":
-            (name, head), = self.heads_.items()
-            return self._restore(decoded[name], head)
-        columns = [self._restore(decoded[n], h) for n, h in self.heads_.items()]
-        return np.column_stack(columns)
-
-    @staticmethod
-    def _restore(values, head, dtype=None):
-        """Give decoded values the label dtype y had (regression stays float)."""
-        dtype = head.dtypes[0] if dtype is None and head.dtypes else dtype
-        if dtype is None:
-            return values
-        if not head.is_classification:
-            return values.astype(dtype if pd.api.types.is_float_dtype(dtype) else np.float64)
-        try:
-            if isinstance(dtype, pd.CategoricalDtype) or isinstance(
-                dtype, pd.api.extensions.ExtensionDtype
-            ):
-                return pd.array(values, dtype=dtype)
-            return np.asarray(values).astype(dtype)
-        except (TypeError, ValueError):
-            return values
+        return rebuild(self.container_, self.heads_, self.decode(raw), index)
