@@ -43,8 +43,7 @@ class HeadScoresMixin:
         """
         check_is_fitted(self, "model_")
         heads = self.targets_.heads_
-        encoded, observed = self.targets_.transform_with_mask(y)
-        truth = self.targets_.decode(encoded)
+        truth, observed = self.targets_.truth_with_mask(y)
         pred = self._predict_chunks(X, lambda raw, rows: self.targets_.decode(raw))
         n = len(next(iter(observed.values())))
         weights = weights_by_head(heads, sample_weight, n)

@@ -405,6 +405,20 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         both = self._encode_all(y)
         return {n: e for n, (e, _) in both.items()}, {n: o for n, (_, o) in both.items()}
 
+    def truth_with_mask(self, y):
+        """y's labels and values per head, as :meth:`decode` shapes them, and :meth:`observed`.
+
+        Regression values are y's own numbers, not read back from their float32
+        encoding, so scores compare predictions with the exact truth.
+        """
+        encoded, observed = self.transform_with_mask(y)
+        truth = self.decode(encoded)
+        for name, _, values, _ in self._columns_of(y)[1]:
+            if not self.heads_[name].is_classification:
+                numbers = np.where(pd.isna(values), np.nan, values).astype(np.float64)
+                truth[name] = numbers.reshape(truth[name].shape)
+        return truth, observed
+
     def _encode_all(self, y):
         _, columns = self._columns_of(y)
         got = {name: (values, dtypes) for name, _, values, dtypes in columns}

@@ -103,8 +103,10 @@ def test_the_predict_path_is_decided_once_and_leaves_the_model_alone(reviews):
     for _ in range(12):
         est.predict(X.iloc[:1])
     assert est._predictor is predictor  # made at the end of fit, never replaced
-    assert model.jit_compile == jit_before and model.predict_function is function_before
+    assert model.jit_compile == jit_before
     on_tensorflow = keras.backend.backend() == "tensorflow"
+    if on_tensorflow:  # the XLA twin has its own predict function; the model keeps Keras'
+        assert model.predict_function is function_before
     assert predictor.uses_xla is on_tensorflow  # TF: an XLA twin; JAX compiles by itself
     assert (predictor.runner is not model) is on_tensorflow
     off = FunctionalEstimator(router=review_router(), epochs=1, random_state=0,
