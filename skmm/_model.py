@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 from . import _params
-from ._messages import did_you_mean
+from ._messages import check_head_names, did_you_mean
 from .architectures import default_model
 
 
@@ -153,12 +153,7 @@ def _output_layers(model, order):
 
 def _per_head(value, what, heads, order, default):
     if isinstance(value, dict):
-        unknown = [k for k in value if k not in heads]
-        if unknown:
-            raise ValueError(
-                f"Parameter '{what}' names heads {unknown} that y does not have"
-                f"{did_you_mean(unknown[0], heads)}; heads are {list(heads)}."
-            )
+        check_head_names(value, heads, f"Parameter '{what}'")
         return [value.get(h, default(h)) for h in order]
     if value is None:
         return [default(h) for h in order]

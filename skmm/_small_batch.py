@@ -46,12 +46,13 @@ def _direct_transform(trans, X, columns):
         return X[columns]
     if type(trans) is StandardScaler:
         values = _numeric_columns(X, columns, getattr(trans, "feature_names_in_", None))
-        if values is not None:
-            # as StandardScaler.transform does it: the statistics cast to X's dtype first
+        # float64 only: how float32 data meets float64 statistics changed across
+        # scikit-learn versions, and this path must match the installed one bit for bit
+        if values is not None and values.dtype == np.float64:
             if trans.with_mean:
-                values -= trans.mean_.astype(values.dtype, copy=False)
+                values -= trans.mean_
             if trans.with_std:
-                values /= trans.scale_.astype(values.dtype, copy=False)
+                values /= trans.scale_
             return values
     elif type(trans) is QuantileBins:
         values = _numeric_columns(X, columns, getattr(trans, "feature_names_in_", None))

@@ -167,6 +167,11 @@ class _ClassKind(HeadKind):
     """Shared by the class kinds: probabilities in [0, 1] or logits."""
 
     is_classification = True
+    # the default loss by name, and its class for a model that outputs logits
+    loss, loss_class = "binary_crossentropy", keras.losses.BinaryCrossentropy
+
+    def default_loss(self, from_logits=False):
+        return self.loss_class(from_logits=True) if from_logits else self.loss
 
     def default_metrics(self, from_logits=False):
         # on logits the decision boundary is 0, not 0.5
@@ -216,11 +221,6 @@ class BinaryKind(_ClassKind):
     activation = "sigmoid"
     takes_class_weight = True
 
-    def default_loss(self, from_logits=False):
-        if from_logits:
-            return keras.losses.BinaryCrossentropy(from_logits=True)
-        return "binary_crossentropy"
-
     def inverse_link(self, raw):
         return 1.0 / (1.0 + np.exp(-np.asarray(raw, dtype=np.float64)))
 
@@ -246,11 +246,7 @@ class MulticlassKind(_ClassKind):
     name = "multiclass"
     activation = "softmax"
     takes_class_weight = True
-
-    def default_loss(self, from_logits=False):
-        if from_logits:
-            return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        return "sparse_categorical_crossentropy"
+    loss, loss_class = "sparse_categorical_crossentropy", keras.losses.SparseCategoricalCrossentropy
 
     def default_metrics(self, from_logits=False):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
@@ -284,7 +280,6 @@ class MultilabelKind(_ClassKind):
 
     name = "multilabel-indicator"
     activation = "sigmoid"
-    default_loss = BinaryKind.default_loss
     inverse_link = BinaryKind.inverse_link
 
     def fit(self, head, values, dtypes, standardize):

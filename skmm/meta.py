@@ -39,11 +39,3 @@ class ModelMeta:
 
     inputs: dict[str, InputSpec]
     heads: dict[str, HeadSpec]
-
-    @property
-    def n_inputs(self) -> int:
-        return len(self.inputs)
-
-    @property
-    def n_heads(self) -> int:
-        return len(self.heads)

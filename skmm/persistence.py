@@ -25,13 +25,13 @@ def model_to_bytes(model: keras.Model) -> bytes:
             return fh.read()
 
 
-def model_from_bytes(data: bytes, safe_mode: bool = True) -> keras.Model:
-    """Load a model written by :func:`model_to_bytes` (Keras' safe mode by default)."""
+def model_from_bytes(data: bytes) -> keras.Model:
+    """Load a model written by :func:`model_to_bytes`, in Keras' safe mode."""
     with tempfile.TemporaryDirectory(prefix="skmm-") as tmp:
         path = os.path.join(tmp, "model.keras")
         with open(path, "wb") as fh:
             fh.write(data)
-        return keras.saving.load_model(path, safe_mode=safe_mode)
+        return keras.saving.load_model(path, safe_mode=True)
 
 
 class KerasPickleMixin:
@@ -74,6 +74,8 @@ SKMM_TYPES = [
     "skmm.specs.HeadSpec",
     "skmm.targets.TargetSplitter",
     "skmm.text.TextSequencer",
+    # a plain list subclass scikit-learn 1.6 and 1.7 keep a ColumnTransformer's remainder in
+    "sklearn.compose._column_transformer._RemainderColsList",
     # format 1 named the specs where they were defined then (re-exported there)
     "skmm.routing.InputSpec",
     "skmm.targets.HeadSpec",
@@ -288,4 +290,4 @@ def load(path, trusted=None):
     estimator = sio.loads(payload, trusted=sorted(allowed))
     if version == 1:
         estimator = _upgrade_from_1(estimator)
-    return _restore_state(estimator, model_from_bytes(model_bytes, safe_mode=True))
+    return _restore_state(estimator, model_from_bytes(model_bytes))

@@ -43,6 +43,10 @@ class QuantileBins(TransformerMixin, BaseEstimator):
         The rows the edges are computed from (kept for ``partial_fit``).
     n_samples_seen_ : int
         Rows seen by ``fit``/``partial_fit``.
+    n_features_in_ : int
+        Number of columns seen in fit.
+    feature_names_in_ : ndarray of str
+        Column names, when fitted on a DataFrame.
 
     Examples
     --------

@@ -90,6 +90,8 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         This is what a model builder receives to size its layers.
     feature_names_in_ : ndarray of str
         Columns seen in fit (when X is a DataFrame).
+    transformers_, named_transformers_, n_features_in_, output_indices_
+        As in :class:`~sklearn.compose.ColumnTransformer`.
 
     See Also
     --------
@@ -430,11 +432,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         )
 
     def set_output(self, *, transform=None):
-        """Output containers are fixed: always a dict of numpy arrays.
-
-        ``transform`` may only be None or "default"; sub-transformers are
-        left as they are.
-        """
+        """Output is always a dict of arrays: ``transform`` may only be None or "default"."""
         if transform not in (None, "default"):
             raise ValueError(
                 "InputRouter always returns a dict {input_name: ndarray}; "

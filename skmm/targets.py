@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._containers import rebuild
 from ._labels import is_label_dtype, set_classes
-from ._messages import did_you_mean
+from ._messages import check_head_names, did_you_mean
 from ._params import validate_params
 from .heads import CLASSIFICATION_KINDS, KINDS, REGRESSION_KINDS
 from .specs import HeadSpec
@@ -304,12 +304,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
             kind = self._detect(name, vals, dtypes)
             heads[name] = self._fit_head(name, kind, cols, vals, dtypes)
         if isinstance(self.kinds, dict):
-            unknown = [k for k in self.kinds if k not in heads]
-            if unknown:
-                raise ValueError(
-                    f"TargetSplitter parameter 'kinds' names heads {unknown} that y does not "
-                    f"have{did_you_mean(unknown[0], heads)}; heads are {list(heads)}."
-                )
+            check_head_names(self.kinds, heads, "TargetSplitter parameter 'kinds'")
         self.heads_ = heads
         self.classes_ = {n: h.classes for n, h in heads.items() if h.is_classification}
         self.container_ = container

@@ -48,7 +48,7 @@ def _quantile_of_counts(length_counts: np.ndarray, q: Fraction) -> Fraction:
     return low + (position - below) * (high - low)
 
 
-def _as_documents(X, owner: str = "TextSequencer") -> tuple[list[str], str | None]:
+def _as_documents(X) -> tuple[list[str], str | None]:
     """Return (documents, column name) from any accepted container.
 
     Missing values (NaN, None, pd.NA, NaT) and empty strings become ``""``;
@@ -58,8 +58,8 @@ def _as_documents(X, owner: str = "TextSequencer") -> tuple[list[str], str | Non
     if isinstance(X, pd.DataFrame):
         if X.shape[1] != 1:
             raise ValueError(
-                f"{owner} takes exactly one text column, got {X.shape[1]} columns "
-                f"{list(X.columns)}. Give each text column its own {owner} "
+                f"TextSequencer takes exactly one text column, got {X.shape[1]} columns "
+                f"{list(X.columns)}. Give each text column its own TextSequencer "
                 "(for example one InputRouter entry per column)."
             )
         name = X.columns[0]
@@ -70,7 +70,7 @@ def _as_documents(X, owner: str = "TextSequencer") -> tuple[list[str], str | Non
     else:
         if isinstance(X, str):
             raise ValueError(
-                f"{owner} expects a column of documents (Series, list, 1-D array), "
+                "TextSequencer expects a column of documents (Series, list, 1-D array), "
                 "got a single string; wrap it in a list: [text]."
             )
         arr = np.asarray(X, dtype=object)
@@ -78,7 +78,7 @@ def _as_documents(X, owner: str = "TextSequencer") -> tuple[list[str], str | Non
             arr = arr[:, 0]
         if arr.ndim != 1:
             raise ValueError(
-                f"{owner} takes one text column: a 1-D array, list, Series or one-column "
+                f"TextSequencer takes one text column: a 1-D array, list, Series or one-column "
                 f"DataFrame; got an array of shape {arr.shape}."
             )
         values = pd.Series(arr, dtype=object)
@@ -246,11 +246,6 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         3
         """
         self._check_params()
-        if hasattr(self, "vocabulary_") and not hasattr(self, "token_counts_"):
-            raise ValueError(
-                "This TextSequencer was fitted without token counts (saved by an older "
-                "skmm), so partial_fit cannot add to it; call fit on all the data instead."
-            )
         docs, name = _as_documents(X)
         if hasattr(self, "token_counts_") and name is not None and hasattr(
             self, "feature_names_in_"

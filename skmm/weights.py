@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._messages import did_you_mean
+from ._messages import check_head_names
 
 __all__ = ["head_weights", "weights_by_head"]
 
@@ -60,12 +60,7 @@ def weights_by_head(heads, sample_weight, n):
         # (cross-validation and metadata routing index it by row like X)
         sample_weight = {str(c): sample_weight[c].to_numpy() for c in sample_weight.columns}
     if isinstance(sample_weight, dict):
-        unknown = [k for k in sample_weight if k not in heads]
-        if unknown:
-            raise ValueError(
-                f"sample_weight names heads {unknown} that y does not have"
-                f"{did_you_mean(unknown[0], heads)}; heads are {list(heads)}."
-            )
+        check_head_names(sample_weight, heads, "sample_weight")
         return {k: _weight_vector(v, n, f"sample_weight[{k!r}]")
                 for k, v in sample_weight.items()}
     return {None: _weight_vector(sample_weight, n, "sample_weight")}

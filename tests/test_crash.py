@@ -27,7 +27,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 def run_child(code, timeout=120):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent)])}
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env,
+    # run from tests/, whose conftest (not the project root's) the child imports
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=TESTS,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -11,7 +11,7 @@ from conftest import review_router
 
 scikeras_wrappers = pytest.importorskip("scikeras.wrappers",
                                         reason="scikeras is an optional integration")
-from sklearn.base import clone  # noqa: E402
+from sklearn.base import clone, is_classifier, is_regressor  # noqa: E402
 from sklearn.model_selection import cross_val_score  # noqa: E402
 
 from skmm import TargetSplitter  # noqa: E402
@@ -70,6 +70,8 @@ def test_keras_classifier_takes_a_dataframe_with_text(reviews):
                          verbose=0, random_state=0)
     clf.fit(X, y["sentiment"])
     assert isinstance(clf.feature_encoder_, RouterEncoder)
+    assert is_classifier(clf) and not is_regressor(clf)  # scikeras alone is neither
+    assert {"router", "targets", "loss"} <= set(clf.get_params())
     assert clf.n_features_in_ == 3 and list(clf.feature_names_in_) == list(X.columns)
     assert set(clf.classes_) == {"negative", "positive"}
     pred = clf.predict(X)

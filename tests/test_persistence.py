@@ -104,12 +104,22 @@ def test_unfitted_estimator_cannot_be_saved(tmp_path):
         skmm.save(FunctionalEstimator(), tmp_path / "x.skmm")
 
 
+def _version(text):
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.skmm")), ids=lambda p: p.name)
 def test_files_from_earlier_versions_still_load(fixture):
     """Each format version's fixture is kept forever; the next skmm must read it."""
     from conftest import float32_tolerance, make_reviews
 
     expected = json.loads(fixture.with_suffix(".json").read_text())
+    with zipfile.ZipFile(fixture) as zf:
+        written_by = json.loads(zf.read("skmm.json"))["keras_version"]
+    if _version(keras.__version__) < _version(written_by):
+        pytest.skip(f"Keras {keras.__version__} cannot read .keras files written by the newer "
+                    f"Keras {written_by} (layer configs gain arguments, e.g. Embedding's "
+                    "quantization_config); the oldest-versions CI leg runs such a Keras")
     X, _ = make_reviews(n=120, seed=3)
     pred = skmm.load(fixture).predict(X.head(10))
     assert pred["sentiment"].tolist() == expected["sentiment"]

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ..meta import ModelMeta
@@ -67,6 +67,11 @@ class RouterEncoder(TransformerMixin, BaseEstimator):
     router : InputRouter or None
         Cloned and fitted in :meth:`fit`; None builds
         ``InputRouter.from_frame(X)``.
+
+    Attributes
+    ----------
+    router_ : InputRouter
+        The fitted router.
 
     Examples
     --------
@@ -111,6 +116,11 @@ class HeadsEncoder(TransformerMixin, BaseEstimator):
     ----------
     targets : TargetSplitter or None
         Cloned and fitted in :meth:`fit`; None uses ``TargetSplitter()``.
+
+    Attributes
+    ----------
+    targets_ : TargetSplitter
+        The fitted target splitter.
 
     Examples
     --------
@@ -183,12 +193,19 @@ class SkmmEncoders:
 
     Examples
     --------
-    >>> from scikeras.wrappers import KerasClassifier
-    >>> class TextClassifier(SkmmEncoders, KerasClassifier):
-    ...     pass
-    >>> clf = TextClassifier(model=None, router=None, loss="binary_crossentropy")
-    >>> sorted(k for k in clf.get_params() if k in ("router", "targets", "loss"))
-    ['loss', 'router', 'targets']
+    With scikeras installed (``pip install "skmm[scikeras]"``; a literal
+    block, since this module's doctests also run where scikeras is not; the
+    same lines run in ``tests/test_integrations_scikeras.py``)::
+
+        from scikeras.wrappers import KerasClassifier
+
+        class TextClassifier(SkmmEncoders, KerasClassifier):
+            pass
+
+        clf = TextClassifier(model=build, router=None, loss="binary_crossentropy")
+        clf.fit(X_frame_with_text, y)
+        sorted(k for k in clf.get_params() if k in ("router", "targets", "loss"))
+        # ['loss', 'router', 'targets']
     """
 
     def __init__(self, model=None, *, router=None, targets=None, **kwargs):
@@ -197,6 +214,21 @@ class SkmmEncoders:
         # the model builder; as attributes they are still parameters (get_params)
         self.router = router
         self.targets = targets
+
+    def __sklearn_tags__(self):
+        # scikeras 0.13 lists ClassifierMixin/RegressorMixin after BaseEstimator, whose
+        # __sklearn_tags__ does not pass the call on: scikit-learn 1.6 then fails in
+        # is_classifier (so in cross_val_score) and later versions miss the estimator type
+        from sklearn.utils import ClassifierTags, RegressorTags
+
+        tags = BaseEstimator.__sklearn_tags__(self)
+        if isinstance(self, ClassifierMixin):
+            tags.estimator_type, tags.classifier_tags = "classifier", ClassifierTags()
+        elif isinstance(self, RegressorMixin):
+            tags.estimator_type, tags.regressor_tags = "regressor", RegressorTags()
+        tags.target_tags.required = True
+        tags.input_tags.string = True  # DataFrames with text columns
+        return tags
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         if not isinstance(X, pd.DataFrame):
