@@ -112,3 +112,31 @@ def load_birds():
     y = pd.DataFrame({"had_effect": df["effect"].notna(),
                       "log_height": np.log1p(df["height"].astype(float))})
     return X, y
+
+
+def load_scorecard():
+    """48,445 US college-year records from the College Scorecard (``causaldata/scorecard``).
+
+    Returns
+    -------
+    X : DataFrame
+        ``inst_name`` (the institution's name: free text, "Community College",
+        "Beauty Academy"...), categorical ``state_abbr``, numeric ``year``,
+        ``count_working`` and ``count_not_working`` (former students with and
+        without earnings, with gaps).
+    y : DataFrame
+        ``degree`` (the degree the institution mostly awards: "certificate",
+        "associate" or "bachelor"; multiclass) and ``log_earnings`` (``log`` of
+        the median earnings of former students; regression, missing for a third).
+    """
+    df = _rdataset("causaldata", "scorecard")
+    X = df[["inst_name", "state_abbr", "year", "count_working", "count_not_working"]].copy()
+    X["inst_name"] = X["inst_name"].astype(object)
+    X["state_abbr"] = X["state_abbr"].astype(object)
+    X["year"] = X["year"].astype(float)
+    degree = df["pred_degree_awarded_ipeds"].map({1: "certificate", 2: "associate",
+                                                  3: "bachelor"})
+    y = pd.DataFrame({"degree": degree.astype(object),
+                      "log_earnings": np.log(df["earnings_med"].astype(float))})
+    keep = y["degree"].notna()
+    return X[keep], y[keep]

@@ -67,11 +67,13 @@ class RoutedParamsMixin:
         """Set parameters; routed ones (``model__units``) are stored as given.
 
         A name that is neither a parameter, a nested ``router__...`` /
-        ``targets__...`` one, nor routed raises a ``ValueError`` naming it.
+        ``targets__...`` one, nor routed raises a ``ValueError`` naming it,
+        unless the estimator was constructed with it (``__init__`` keeps any
+        keyword; ``fit`` reports the unknown ones).
         """
         plain, known = {}, set(self._get_param_names())
         for key, value in params.items():
-            if is_routed(key):
+            if is_routed(key) or (key in vars(self) and key not in known):
                 setattr(self, key, value)
             elif key.partition("__")[0] in known:
                 plain[key] = value
