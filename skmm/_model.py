@@ -205,7 +205,8 @@ def compile_model(est, model, wiring, heads):
         weights = _per_head(est.loss_weights, "loss_weights", heads, order, lambda h: 1.0)
     single = len(order) == 1
     model.compile(
-        optimizer=_params.make_optimizer(est.optimizer, _params.routed(routed, "optimizer")),
+        optimizer=_params.make_optimizer(est.optimizer, _params.routed(routed, "optimizer"),
+                                         est.learning_rate_),
         loss=losses[0] if single else losses,
         metrics=metrics[0] if single else metrics,
         loss_weights=(weights[0] if single else weights) if weights else None,

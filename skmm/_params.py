@@ -118,8 +118,12 @@ def _class_names(module):
     return [n for n in dir(module) if inspect.isclass(getattr(module, n)) and n[0] != "_"]
 
 
-def make_optimizer(optimizer, kwargs: dict):
-    """A fresh optimizer from a name, class or instance plus ``optimizer__*`` kwargs."""
+def make_optimizer(optimizer, kwargs: dict, learning_rate=None):
+    """A fresh optimizer from a name, class or instance plus ``optimizer__*`` kwargs.
+
+    ``learning_rate`` is used for a name or class unless ``kwargs`` sets one;
+    an instance keeps its own.
+    """
     if isinstance(optimizer, str):
         cls = _class_named(keras.optimizers, optimizer)
         if cls is None:
@@ -129,6 +133,8 @@ def make_optimizer(optimizer, kwargs: dict):
             raise ValueError(f"Parameter 'optimizer': unknown optimizer {optimizer!r}{hint}.")
         optimizer = cls
     if inspect.isclass(optimizer):
+        if learning_rate is not None:
+            kwargs = {"learning_rate": learning_rate, **kwargs}
         try:
             return optimizer(**kwargs)
         except TypeError as exc:

@@ -399,3 +399,26 @@ def test_optimizer_and_loss_names_and_routed_arguments(reviews):
     assert est.model_.optimizer.weight_decay == pytest.approx(0.01)
     with pytest.raises(ValueError, match="unknown optimizer 'adamm'.*did you mean 'Adam'"):
         make_est(optimizer="adamm").fit(X, y)
+
+
+def test_auto_batch_size_and_learning_rate_follow_the_data_size(reviews):
+    from skmm import _training
+
+    assert [_training.auto_batch_size(n) for n in (100, 2896, 4000, 8000, 16000, 10**6)] == [
+        32, 32, 64, 128, 256, 256]
+    assert _training.auto_learning_rate(32) == pytest.approx(1e-3)
+    assert _training.auto_learning_rate(256) == pytest.approx(1e-3 * 8 ** 0.5)
+    X, y = reviews
+    est = FunctionalEstimator(router=review_router(), epochs=1, random_state=0).fit(X, y)
+    assert (est.batch_size_, est.learning_rate_) == (32, pytest.approx(1e-3))
+    assert float(est.model_.optimizer.learning_rate) == pytest.approx(1e-3)
+    mine = FunctionalEstimator(router=review_router(), epochs=1, batch_size=64,
+                               learning_rate=0.02).fit(X, y)
+    assert mine.batch_size_ == 64
+    assert float(mine.model_.optimizer.learning_rate) == pytest.approx(0.02)
+    routed = FunctionalEstimator(router=review_router(), epochs=1, learning_rate=0.02,
+                                 optimizer__learning_rate=0.005).fit(X, y)
+    assert float(routed.model_.optimizer.learning_rate) == pytest.approx(0.005)
+    own = keras.optimizers.SGD(learning_rate=0.07)  # an instance keeps its own
+    sgd = FunctionalEstimator(router=review_router(), epochs=1, optimizer=own).fit(X, y)
+    assert float(sgd.model_.optimizer.learning_rate) == pytest.approx(0.07)
