@@ -64,15 +64,12 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         compiled model (then compile settings here are not used) or an
         uncompiled one (compiled here with per-head losses and metrics).
     router : InputRouter, ColumnTransformer or None, default=None
-        Routes DataFrame columns to the model's inputs (cloned in fit). A
-        plain ``ColumnTransformer`` is used as an ``InputRouter`` with the
-        same transformers. None: a dict of arrays is used as is, a numeric
-        array (or a DataFrame whose column names are not all strings)
-        becomes one input, and a DataFrame with string column names gets
-        ``InputRouter.from_frame(X)`` (numbers in one input, each text or
-        categorical column in its own). A router fitted beforehand (for
-        example chunk by chunk with ``InputRouter.partial_fit``) and wrapped
-        in ``sklearn.frozen.FrozenEstimator`` is used as it is, never refitted.
+        Routes DataFrame columns to the model's inputs (cloned in fit; a plain
+        ``ColumnTransformer`` acts as an ``InputRouter``). None: a dict of
+        arrays is used as is, a numeric array (or a DataFrame without string
+        column names) is one input, a DataFrame gets
+        ``InputRouter.from_frame(X)``. A fitted router wrapped in
+        ``sklearn.frozen.FrozenEstimator`` is used as it is, never refitted.
     targets : TargetSplitter or None, default=None
         How y splits into heads (grouping, kinds, standardisation, missing
         labels). Cloned in fit; None uses ``TargetSplitter()``.
@@ -82,10 +79,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         Samples per gradient step. "auto": the power of two nearest
         ``n_samples / 64``, within [32, 256] (large data trains in fewer,
         larger steps, several times faster on a CPU). Prediction runs in
-        batches of 1024 rows
-        (``predict__batch_size`` changes that); a request of at most one
-        batch is a single direct call, without ``model.predict``'s per-call
-        overhead.
+        batches of 1024 rows (``predict__batch_size`` changes that).
     optimizer : str, keras optimizer class or instance, default="adam"
         Refined by ``optimizer__*`` (e.g. ``optimizer__beta_1``).
     learning_rate : float or "auto", default="auto"
@@ -94,38 +88,32 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         1e-3 at batch size 32, growing with the square root of the batch
         size (about 2.8e-3 at 256).
     loss : None, str, callable, or dict of head -> loss, default=None
-        None picks per head: binary cross-entropy (binary, multilabel),
-        sparse categorical cross-entropy (multiclass), mean squared error
-        (regression). Refined by ``loss__*`` when given as a class.
+        None: each head kind's default (:mod:`skmm.heads`: cross-entropy,
+        mean squared error, Poisson). Refined by ``loss__*`` for a class.
     metrics : None, list, or dict of head -> list, default=None
-        None: accuracy for class heads, MAE for regression heads.
+        None: accuracy for class heads, MAE for the others.
     loss_weights : None or dict of head -> float, default=None
         Relative weight of each head's loss (missing heads weigh 1).
     class_weight : None, "balanced", dict, default=None
-        Per classification head ``{head: {label: weight} or "balanced"}``;
-        with one head a plain ``{label: weight}`` works too. Applied as
-        per-head sample weights (Keras refuses ``class_weight`` for several
-        outputs).
+        Per class head ``{head: {label: weight} or "balanced"}`` (one head: a
+        plain ``{label: weight}``), applied as per-head sample weights.
     validation_split : float, default=0.0
         Share of the training data (the last rows, as in Keras) held out for
         validation metrics.
     early_stopping : "auto", bool, default="auto"
         Stop when the validation loss has not improved for
-        ``n_iter_no_change`` epochs and restore the best epoch's weights.
-        "auto" turns it on for ``fit`` on 1,000 samples or more. Without a
-        ``validation_split``, a random 10% of the training rows (drawn with
-        ``random_state``) is held out for it. ``partial_fit`` never stops
-        early. When ``callbacks`` holds a ``keras.callbacks.EarlyStopping``
-        (for example on one head's ``val_<head>_accuracy``), that one is used
-        instead of skmm's, on the same held-out rows.
+        ``n_iter_no_change`` epochs and restore the best epoch's weights;
+        "auto" from 1,000 samples on. Without a ``validation_split``, a
+        random 10% of the rows (drawn with ``random_state``) is held out.
+        ``partial_fit`` never stops early. A ``keras.callbacks.EarlyStopping``
+        in ``callbacks`` takes the place of skmm's, on the same rows.
     n_iter_no_change : int, default=3
         Patience of early stopping, in epochs.
     callbacks : None, list or dict of keras callbacks (classes or instances)
         Copied fresh for every fit; refined by
         ``callbacks__<position or key>__<argument>``.
     verbose : int, default=0
-        Keras' verbosity for fit (0 silent, 1 progress bar, 2 one line per
-        epoch).
+        Keras' verbosity for fit (0 silent, 1 progress bar, 2 a line an epoch).
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, dropout and shuffling for this fit
         only; all global generators are restored afterwards.
@@ -294,11 +282,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
                          may_stop_early=True)
 
     def partial_fit(self, X, y, sample_weight=None):
-        """Train one epoch on this batch, keeping the model between calls.
-
-        The first call fits the router and target splitter on its data and
-        builds the model; later calls only transform and train.
-        """
+        """Train one epoch on this batch; the first call also fits router, splitter, model."""
         return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"))
 
     def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False, classes=None):
