@@ -36,6 +36,7 @@ def rebuild(container, heads, decoded, index=None):
     columns = [_restore(decoded[n], h) for n, h in heads.items()]
     return np.column_stack(columns)
 
+
 def _restore(values, head, dtype=None):
     """Give decoded values the label dtype y had (regression stays float)."""
     dtype = head.dtypes[0] if dtype is None and head.dtypes else dtype

@@ -163,8 +163,11 @@ def _per_head(value, what, heads, order, default):
 def _compiled_losses(model, order):
     """The losses a compiled model holds, per head in output order (None: unknown)."""
     loss = getattr(model, "loss", None)
-    if isinstance(loss, dict):
-        return [loss.get(h) for h in order]
+    if isinstance(loss, dict):  # keyed by output-layer name, which one head need not share
+        names = list(getattr(model, "output_names", None) or order)
+        if len(loss) == 1 and len(order) == 1:
+            return list(loss.values())
+        return [loss.get(name, loss.get(h)) for name, h in zip(names, order, strict=False)]
     if isinstance(loss, (list, tuple)):
         return list(loss) if len(loss) == len(order) else [None] * len(order)
     return [loss] * len(order)

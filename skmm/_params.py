@@ -73,7 +73,8 @@ class RoutedParamsMixin:
         """
         plain, known = {}, set(self._get_param_names())
         for key, value in params.items():
-            if is_routed(key) or (key in vars(self) and key not in known):
+            if is_routed(key) or (key in vars(self) and key not in known
+                                  and not key.endswith("_") and not key.startswith("_")):
                 setattr(self, key, value)
             elif key.partition("__")[0] in known:
                 plain[key] = value

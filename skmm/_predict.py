@@ -104,15 +104,21 @@ class Predictor:
             else:
                 with self._lock:
                     out = self.runner.predict_on_batch(x)
-        except Exception:
-            if not self.uses_xla or self._answered:
+        except Exception as exc:
+            if not self.uses_xla or self._answered or not _is_xla_error(exc):
                 raise
-            # XLA cannot compile an op of this model: decided before any answer was given,
-            # the model's own predict function serves for good
+            # XLA cannot compile an op of this model (so neither can any copy's twin):
+            # decided before any answer was given, the model's own function serves for good
             self.runner, self.uses_xla = self.model, False
             out = self.runner.predict_on_batch(x)
         self._answered = True
         return out
+
+
+def _is_xla_error(exc):
+    """Whether an error says XLA could not compile (not bad input, not memory)."""
+    text = f"{type(exc).__name__} {exc}".lower()
+    return "xla" in text or "jit" in text
 
 
 def _xla_twin(model):

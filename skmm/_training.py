@@ -1,4 +1,7 @@
-"""Early stopping for one fit: skmm's callback, unless the user gave one, and its held-out rows."""
+"""Training settings of one fit: "auto" batch size and learning rate, and early stopping.
+
+Early stopping is skmm's callback unless the user gave one, on held-out rows.
+"""
 
 from __future__ import annotations
 
@@ -37,15 +40,19 @@ def auto_learning_rate(batch_size):
     return BASE_LEARNING_RATE * (batch_size / BASE_BATCH) ** 0.5
 
 
-def batch_and_learning_rate(batch_size, learning_rate, n, previous_batch=None):
+def batch_and_learning_rate(batch_size, learning_rate, n, previous=None):
     """The batch size and learning rate a fit on ``n`` samples trains with.
 
-    "auto" batch sizes follow :func:`auto_batch_size`, except that a fit that
-    goes on training a model (``warm_start``, ``partial_fit``) keeps
-    ``previous_batch``; "auto" learning rates follow :func:`auto_learning_rate`.
+    "auto" batch sizes follow :func:`auto_batch_size` and "auto" learning
+    rates :func:`auto_learning_rate`. A fit that goes on training a compiled
+    model (``warm_start``, ``partial_fit``) passes ``previous``, the
+    ``(batch_size, learning_rate)`` of the fit that compiled it: an "auto"
+    batch size stays, and so does the learning rate the optimizer has.
     """
+    if previous is not None and previous[0] is not None:
+        return (previous[0] if batch_size == "auto" else batch_size), previous[1]
     if batch_size == "auto":
-        batch_size = previous_batch or auto_batch_size(n)
+        batch_size = auto_batch_size(n)
     if learning_rate == "auto":
         learning_rate = auto_learning_rate(batch_size)
     return batch_size, learning_rate

@@ -149,7 +149,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
     batch_size_ : int
         The batch size training used (``batch_size``, or what "auto" chose).
     learning_rate_ : float
-        The learning rate given to an optimizer named by string or class.
+        The learning rate the optimizer started with (set at compile time).
     history_ : pandas.DataFrame
         Per-epoch losses and metrics per head (one row per epoch, across
         warm-started fits and ``partial_fit`` calls).
@@ -297,8 +297,8 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         weights = head_weights(self.targets_.heads_, encoded, observed, sample_weight,
                                self.class_weight, n)
         self.batch_size_, self.learning_rate_ = _training.batch_and_learning_rate(
-            self.batch_size, self.learning_rate, n,
-            None if reset else getattr(self, "batch_size_", None))
+            self.batch_size, self.learning_rate, n, None if reset else (
+                getattr(self, "batch_size_", None), getattr(self, "learning_rate_", None)))
         seed = seed_of(self.random_state)
         stop_early = may_stop_early and _training.stops_early(self.early_stopping, n)
         with scoped_seed(seed):
@@ -326,6 +326,8 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         self.input_structure_ = wiring.input_structure
         self.output_order_ = wiring.output_order
         self.from_logits_ = compile_model(self, model, wiring, self.targets_.heads_)
+        if getattr(model, "optimizer", None) is not None:  # what training really starts with
+            self.learning_rate_ = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
         self.model_ = model
         self.history_ = pd.DataFrame()
         self._make_predictor()
@@ -479,8 +481,8 @@ class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
 class FunctionalRegressor(RegressorMixin, FunctionalEstimator):
     """:class:`FunctionalEstimator` whose heads are all regression heads.
 
-    ``score`` is the mean R^2 over heads (uniform average over the columns
-    of a multi-output head).
+    Heads are continuous (or count, stated with ``TargetSplitter(kinds=)``);
+    ``score`` is the mean over heads of R^2 (D^2 for count heads).
 
     Examples
     --------

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+from scipy.special import expit, softmax
 from sklearn.metrics import accuracy_score, d2_tweedie_score, r2_score
 
 from ._labels import class_indices, fit_classes
@@ -61,11 +62,12 @@ def _activation_name(layer):
 
 def _loss_from_logits(loss):
     """True/False when a loss says whether it takes logits; None when it cannot say."""
-    if isinstance(loss, str) or loss is None:
-        return False
+    if isinstance(loss, str):
+        return False  # Keras' named losses take probabilities
     if isinstance(loss, keras.losses.Loss):
-        return bool(loss.get_config().get("from_logits", False))
-    return None  # a plain function: its keyword defaults are its own
+        from_logits = loss.get_config().get("from_logits")
+        return None if from_logits is None else bool(from_logits)
+    return None  # unknown, or a plain function: its keyword defaults are its own
 
 
 class HeadKind:
@@ -222,7 +224,7 @@ class BinaryKind(_ClassKind):
     takes_class_weight = True
 
     def inverse_link(self, raw):
-        return 1.0 / (1.0 + np.exp(-np.asarray(raw, dtype=np.float64)))
+        return expit(np.asarray(raw, dtype=np.float64))
 
     def fit(self, head, values, dtypes, standardize):
         fit_classes(head, values, dtypes)
@@ -252,9 +254,7 @@ class MulticlassKind(_ClassKind):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
     def inverse_link(self, raw):
-        z = np.asarray(raw, dtype=np.float64)
-        z = np.exp(z - z.max(axis=-1, keepdims=True))
-        return z / z.sum(axis=-1, keepdims=True)
+        return softmax(np.asarray(raw, dtype=np.float64), axis=-1)
 
     fit = BinaryKind.fit
 

@@ -125,10 +125,18 @@ def _dtype_from_plain(plain):
 
 def _upgrade_from_1(estimator):
     """A format-1 estimator's state under format 2's names."""
+    import inspect
+
     state = estimator.__dict__
     state["targets_"] = state.pop("splitter_")
     # format 1 could only build heads that output probabilities or values
     state.setdefault("from_logits_", dict.fromkeys(state["targets_"].heads_, False))
+    # parameters added since take their defaults, so get_params, clone and refits work
+    for name, param in inspect.signature(type(estimator).__init__).parameters.items():
+        if param.default is not param.empty:
+            state.setdefault(name, param.default)
+    state.setdefault("batch_size_", state["batch_size"] if isinstance(
+        state["batch_size"], int) else 32)
     return estimator
 
 
@@ -160,6 +168,15 @@ def _write_atomically(path, write):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp's files are private (0600): give the file the mode the old one had, or
+        # the one a plain open() would (0666 less the umask)
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()

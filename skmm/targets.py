@@ -335,7 +335,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         self
         """
         check_is_fitted(self, "heads_")
-        class_heads = [n for n, h in self.heads_.items() if h.kind in ("binary", "multiclass")]
+        class_heads = [n for n, h in self.heads_.items() if h.head_kind.takes_class_weight]
         if not isinstance(classes, dict):
             if len(class_heads) != 1:
                 raise ValueError(

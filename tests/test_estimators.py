@@ -422,3 +422,15 @@ def test_auto_batch_size_and_learning_rate_follow_the_data_size(reviews):
     own = keras.optimizers.SGD(learning_rate=0.07)  # an instance keeps its own
     sgd = FunctionalEstimator(router=review_router(), epochs=1, optimizer=own).fit(X, y)
     assert float(sgd.model_.optimizer.learning_rate) == pytest.approx(0.07)
+
+
+def test_set_params_never_touches_fitted_state_and_warm_start_keeps_the_rate(reviews):
+    X, y = reviews
+    est = make_est(epochs=1, warm_start=True).fit(X, y)
+    assert est.learning_rate_ == pytest.approx(0.01)  # optimizer__learning_rate won
+    for name in ("model_", "_predictor", "batch_size_"):
+        with pytest.raises(ValueError, match="unknown parameter"):
+            est.set_params(**{name: None})
+    rate = est.learning_rate_
+    est.set_params(learning_rate=0.5).fit(X, y)  # goes on training the compiled model
+    assert est.learning_rate_ == rate

@@ -211,3 +211,21 @@ def test_parameters_are_checked_with_one_message_format(make, name, fit_arg, rev
     with pytest.raises(ValueError, match=rf"The '{name}' parameter of {type(obj).__name__} "
                                          "must be .* Got .* instead"):
         obj.fit(*args)
+
+
+def test_compiled_model_with_a_dict_loss_keyed_by_its_own_output_name(reviews):
+    X, y = reviews
+
+    def compiled(meta):
+        model = logit_builder(meta)
+        out = keras.layers.Identity(name="out")(model.outputs[0])
+        model = keras.Model(model.inputs, out)
+        model.compile(optimizer="adam",
+                      loss={"out": keras.losses.BinaryCrossentropy(from_logits=True)})
+        return model
+
+    est = FunctionalClassifier(model=compiled, router=review_router(), epochs=3,
+                               random_state=0).fit(X, y["sentiment"])
+    assert est.from_logits_ == {"sentiment": True}
+    proba = est.predict_proba(X.iloc[:4])
+    assert ((proba >= 0) & (proba <= 1)).all()

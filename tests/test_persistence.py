@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import skops.io as sio
 from conftest import review_router
+from sklearn.base import clone
 
 import skmm
 from skmm import FunctionalClassifier, FunctionalEstimator
@@ -120,7 +121,24 @@ def test_files_from_earlier_versions_still_load(fixture):
         pytest.skip(f"Keras {keras.__version__} cannot read .keras files written by the newer "
                     f"Keras {written_by} (layer configs gain arguments, e.g. Embedding's "
                     "quantization_config); the oldest-versions CI leg runs such a Keras")
-    X, _ = make_reviews(n=120, seed=3)
-    pred = skmm.load(fixture).predict(X.head(10))
+    X, y = make_reviews(n=120, seed=3)
+    loaded = skmm.load(fixture)
+    pred = loaded.predict(X.head(10))
+    # parameters added since format 1 take their defaults: the estimator is whole again
+    assert loaded.get_params()["learning_rate"] == "auto" and "FunctionalEstimator" in repr(
+        loaded)
+    assert clone(loaded).set_params(epochs=1).fit(X, y).predict(X.head(2)).shape == (2, 2)
     assert pred["sentiment"].tolist() == expected["sentiment"]
     np.testing.assert_allclose(pred["rating"], expected["rating"], **float32_tolerance(rtol=1e-5))
+
+
+def test_saved_files_get_the_usual_mode_and_keep_an_overwritten_ones(fitted, tmp_path):
+    est, _, _ = fitted
+    umask = os.umask(0)
+    os.umask(umask)
+    path = tmp_path / "new.skmm"
+    skmm.save(est, path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it
+    path.chmod(0o640)
+    skmm.save(est, path)
+    assert path.stat().st_mode & 0o777 == 0o640
