@@ -1,17 +1,31 @@
-"""y's container (DataFrame, dict, Series or array) rebuilt from decoded heads."""
+"""y's container (DataFrame, dict, Series or array; pandas or polars) rebuilt from decoded heads."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+POLARS = "polars-"  # container_ prefix of a y that came as a polars DataFrame or Series
+
+
+def from_polars(y):
+    """``(y as pandas, True)`` for a polars DataFrame or Series; ``(y, False)`` otherwise."""
+    if type(y).__module__.split(".")[0] == "polars" and hasattr(y, "to_pandas"):
+        return y.to_pandas(), True
+    return y, False
+
 
 def rebuild(container, heads, decoded, index=None):
     """The container y came in (``TargetSplitter.container_``), from decoded per-head arrays.
 
     Column names, dict keys, the Series name, label values and dtypes are
-    those the heads recorded in fit; ``index`` indexes a DataFrame or Series.
+    those the heads recorded in fit; ``index`` indexes a pandas DataFrame or
+    Series. A y that came as polars comes back as polars.
     """
+    if container.startswith(POLARS):
+        import polars
+
+        return polars.from_pandas(rebuild(container[len(POLARS):], heads, decoded))
     if container == "dict":
         return {head.columns[0]: _restore(decoded[n], head)
                 for n, head in heads.items()}
@@ -42,12 +56,13 @@ def _restore(values, head, dtype=None):
     dtype = head.dtypes[0] if dtype is None and head.dtypes else dtype
     if dtype is None:
         return values
+    extension = isinstance(dtype, pd.api.extensions.ExtensionDtype)  # categories, pyarrow...
     if not head.is_classification:
-        return values.astype(dtype if pd.api.types.is_float_dtype(dtype) else np.float64)
+        if not pd.api.types.is_float_dtype(dtype):
+            return values.astype(np.float64)
+        return pd.array(values, dtype=dtype) if extension else values.astype(dtype)
     try:
-        if isinstance(dtype, pd.CategoricalDtype) or isinstance(
-            dtype, pd.api.extensions.ExtensionDtype
-        ):
+        if extension:
             return pd.array(values, dtype=dtype)
         return np.asarray(values).astype(dtype)
     except (TypeError, ValueError):

@@ -15,7 +15,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ._containers import rebuild
+from ._containers import POLARS, from_polars, rebuild
 from ._labels import is_label_dtype, set_classes
 from ._messages import check_head_names, did_you_mean
 from ._params import validate_params
@@ -92,7 +92,8 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         Class labels per classification head.
     container_ : str
         ``"frame"``, ``"dict"``, ``"series"``, ``"array"`` (1-D) or ``"matrix"``
-        (2-D array): how y came in, and what :meth:`inverse_transform` returns.
+        (2-D array), with a ``"polars-"`` prefix for polars: how y came in,
+        and what :meth:`inverse_transform` returns.
 
     Examples
     --------
@@ -127,6 +128,10 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
     # -- containers -------------------------------------------------------
     def _columns_of(self, y):
         """Normalise y to ``[(head_name, [labels], 2-D values, [dtypes])]`` and a container."""
+        y, polars = from_polars(y)
+        if polars:
+            container, columns = self._columns_of(y)
+            return POLARS + container, columns
         if isinstance(y, pd.DataFrame):
             if y.columns.has_duplicates:
                 dups = sorted({str(c) for c in y.columns[y.columns.duplicated()]})
