@@ -29,7 +29,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-from skmm import FunctionalEstimator, InputRouter  # noqa: E402
+from skmm import EpochLog, FunctionalEstimator, InputRouter  # noqa: E402
 
 NUMERIC = ["year", "hour", "n_chars", "has_link"]
 
@@ -57,6 +57,7 @@ def main():
         router=InputRouter.from_columns(numeric=NUMERIC, text=["text"]),
         model=None,  # the default architecture, with the default training settings
         random_state=0,
+        callbacks=[EpochLog()],  # one line per epoch: time and each head's validation metrics
     )
     start = time.perf_counter()
     est.fit(X_train, y_train)

@@ -2,6 +2,7 @@
 
 from . import architectures
 from .estimators import FunctionalClassifier, FunctionalEstimator, FunctionalRegressor
+from .history import EpochLog
 from .meta import ModelMeta
 from .persistence import UntrustedTypesError, load, save
 from .routing import InputRouter, InputSpec
@@ -9,6 +10,7 @@ from .targets import HeadSpec, TargetSplitter
 from .text import TextSequencer
 
 __all__ = [
+    "EpochLog",
     "FunctionalClassifier",
     "FunctionalEstimator",
     "FunctionalRegressor",

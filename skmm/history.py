@@ -9,10 +9,14 @@ matplotlib is an optional dependency: ``pip install "skmm[plot]"``.
 
 from __future__ import annotations
 
+import sys
+import time
+
+import keras
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["HistoryMixin", "head_columns", "plot_history"]
+__all__ = ["EpochLog", "HistoryMixin", "head_columns", "plot_history"]
 
 
 def head_columns(history: pd.DataFrame, heads) -> dict[str, list[str]]:
@@ -122,3 +126,51 @@ class HistoryMixin:
         """
         check_is_fitted(self, "model_")
         return plot_history(self.history_, list(self.targets_.heads_), figsize=figsize)
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Print one line per epoch: its number, its time and every head's validation metrics.
+
+    Pass it in ``callbacks`` (it is copied fresh for every fit, like any
+    callback). Without validation data (no ``validation_split`` and no early
+    stopping) it prints the training metrics instead.
+
+    Parameters
+    ----------
+    file : file-like, default=sys.stdout
+        Where the lines go.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmm import EpochLog, FunctionalRegressor
+    >>> X = np.random.default_rng(0).normal(size=(40, 2))
+    >>> reg = FunctionalRegressor(epochs=2, validation_split=0.25, random_state=0,
+    ...                           callbacks=[EpochLog()]).fit(X, X[:, 0])  # doctest: +ELLIPSIS
+    epoch 1/2 ... s  loss ...  val_loss ...  val_mae ...
+    epoch 2/2 ... s  loss ...  val_loss ...  val_mae ...
+    """
+
+    def __init__(self, file=None):
+        super().__init__()
+        self.file = file
+
+    def __deepcopy__(self, memo):
+        # the estimator copies callbacks for every fit; the copy writes to the same file
+        return type(self)(file=self.file)
+
+    def on_train_begin(self, logs=None):
+        self._epochs = self.params.get("epochs")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        shown = [k for k in logs if k.startswith("val_")] or list(logs)
+        if "loss" in logs and "loss" not in shown:
+            shown.insert(0, "loss")
+        parts = "  ".join(f"{k} {float(logs[k]):.4g}" for k in shown)
+        print(f"epoch {epoch + 1}/{self._epochs} {time.perf_counter() - self._start:.1f} s  "
+              f"{parts}", file=self.file or sys.stdout, flush=True)
+

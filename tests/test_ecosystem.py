@@ -153,3 +153,18 @@ def test_unrequested_weights_are_refused_under_routing(routing, reviews):
     X, y = reviews
     with pytest.raises(Exception, match="set_fit_request"):
         Pipeline([("model", make_est(epochs=1))]).fit(X, y, sample_weight=np.ones(len(y)))
+
+
+def test_epoch_log_prints_a_line_per_epoch_with_each_heads_validation_metric(reviews):
+    import io
+
+    from skmm import EpochLog
+
+    X, y = reviews
+    out = io.StringIO()
+    FunctionalEstimator(router=review_router(), epochs=3, validation_split=0.2, random_state=0,
+                        callbacks=[EpochLog(file=out)]).fit(X, y)
+    lines = out.getvalue().splitlines()
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    for line in lines:
+        assert " s  loss " in line and "val_sentiment_accuracy" in line and "val_rating_mae" in line
