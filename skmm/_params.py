@@ -46,6 +46,11 @@ def routed(params: dict, prefix: str) -> dict:
     return {k[len(head):]: v for k, v in params.items() if k.startswith(head)}
 
 
+def _is_extra_keyword(name, known):
+    """A keyword ``__init__`` kept that is no parameter (not fitted or private state)."""
+    return name not in known and not name.endswith("_") and not name.startswith("_")
+
+
 class RoutedParamsMixin:
     """scikit-learn's parameter protocol for an estimator that also takes routed parameters.
 
@@ -73,8 +78,7 @@ class RoutedParamsMixin:
         """
         plain, known = {}, set(self._get_param_names())
         for key, value in params.items():
-            if is_routed(key) or (key in vars(self) and key not in known
-                                  and not key.endswith("_") and not key.startswith("_")):
+            if is_routed(key) or (key in vars(self) and _is_extra_keyword(key, known)):
                 setattr(self, key, value)
             elif key.partition("__")[0] in known:
                 plain[key] = value
@@ -94,8 +98,7 @@ class RoutedParamsMixin:
     def _validate_params(self):
         """Plain parameters against ``_parameter_constraints``; unknown names from ``__init__``."""
         known = set(self._get_param_names())
-        unknown = [k for k in vars(self) if not k.endswith("_") and not k.startswith("_")
-                   and k not in known and not is_routed(k)]
+        unknown = [k for k in vars(self) if _is_extra_keyword(k, known) and not is_routed(k)]
         if unknown:
             raise ValueError(self._unknown_message(unknown, known))
         validate_params(self)

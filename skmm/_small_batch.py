@@ -64,15 +64,19 @@ def _direct_transform(trans, X, columns):
     return trans.transform(X[columns])
 
 
+def selects_by_label(columns):
+    """Whether a column selection names its columns: a str or a list of str."""
+    return isinstance(columns, str) or (
+        isinstance(columns, list) and all(isinstance(c, str) for c in columns))
+
+
 def transform_small(router, X):
     """``router.transform(X)`` without the validation layers; None where it does not apply."""
     if router.n_jobs not in (None, 1):
         return None
     entries = []
     for name, trans, columns in router._fitted_blocks():
-        if name == "remainder" or not isinstance(columns, (str, list)) or (
-            isinstance(columns, list) and not all(isinstance(c, str) for c in columns)
-        ):
+        if name == "remainder" or not selects_by_label(columns):
             return None  # the remainder, or a selection by position, mask or callable
         entries.append((trans, columns))
     try:

@@ -22,7 +22,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from ._messages import did_you_mean
-from ._small_batch import SMALL_BATCH, transform_small
+from ._small_batch import SMALL_BATCH, selects_by_label, transform_small
 from .preprocessing import QuantileBins
 from .specs import InputSpec
 from .text import TextSequencer
@@ -50,9 +50,7 @@ def _is_empty(columns):
 
 def _as_labels(name, columns):
     """A selection by name, as ``X[columns]`` takes it; others are refused, naming the input."""
-    if isinstance(columns, str) or (
-        isinstance(columns, list) and all(isinstance(c, str) for c in columns)
-    ):
+    if selects_by_label(columns):
         return columns
     raise ValueError(
         f"InputRouter.partial_fit: input {name!r} selects its columns by {columns!r}; "

@@ -376,8 +376,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         -------
         dict of str -> ndarray
         """
-        check_is_fitted(self, "heads_")
-        return {name: enc for name, (enc, _) in self._encode_all(y).items()}
+        return self.transform_with_mask(y)[0]
 
     def observed(self, y):
         """Which samples carry a label, per head.
@@ -390,8 +389,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         -------
         dict of str -> bool ndarray of shape (n_samples,)
         """
-        check_is_fitted(self, "heads_")
-        return {name: obs for name, (_, obs) in self._encode_all(y).items()}
+        return self.transform_with_mask(y)[1]
 
     def transform_with_mask(self, y):
         """:meth:`transform` and :meth:`observed` in one pass.
@@ -402,8 +400,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         observed : dict of str -> bool ndarray
         """
         check_is_fitted(self, "heads_")
-        both = self._encode_all(y)
-        return {n: e for n, (e, _) in both.items()}, {n: o for n, (_, o) in both.items()}
+        return self._encode_all(y)[1:]
 
     def truth_with_mask(self, y):
         """y's labels and values per head, as :meth:`decode` shapes them, and :meth:`observed`.
@@ -411,17 +408,19 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         Regression values are y's own numbers, not read back from their float32
         encoding, so scores compare predictions with the exact truth.
         """
-        encoded, observed = self.transform_with_mask(y)
+        check_is_fitted(self, "heads_")
+        values, encoded, observed = self._encode_all(y)
         truth = self.decode(encoded)
-        for name, _, values, _ in self._columns_of(y)[1]:
-            if not self.heads_[name].is_classification:
-                numbers = np.where(pd.isna(values), np.nan, values).astype(np.float64)
-                truth[name] = numbers.reshape(truth[name].shape)
+        for name, head in self.heads_.items():
+            if not head.is_classification:
+                numbers = np.where(pd.isna(values[name]), np.nan, values[name])
+                truth[name] = numbers.astype(np.float64).reshape(truth[name].shape)
         return truth, observed
 
     def _encode_all(self, y):
+        """y's ``{head: 2-D object array}`` (checked against the heads), encodings, masks."""
         _, columns = self._columns_of(y)
-        got = {name: (values, dtypes) for name, _, values, dtypes in columns}
+        got = {name: values for name, _, values, _ in columns}
         if set(got) != set(self.heads_):
             missing = [h for h in self.heads_ if h not in got]
             extra = [h for h in got if h not in self.heads_]
@@ -429,7 +428,8 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                 f"TargetSplitter: y has heads {list(got)} but was fitted with "
                 f"{list(self.heads_)} (missing {missing}, unexpected {extra})."
             )
-        return {name: self._encode(head, got[name][0]) for name, head in self.heads_.items()}
+        both = {name: self._encode(head, got[name]) for name, head in self.heads_.items()}
+        return got, {n: e for n, (e, _) in both.items()}, {n: o for n, (_, o) in both.items()}
 
     def _encode(self, head, values):
         observed = ~_is_missing(values)
