@@ -160,6 +160,25 @@ def pad_rows(x, size: int):
     return map_arrays(pad, x)
 
 
+# Rows predicted per batch unless predict__batch_size says otherwise; a
+# request of at most this many rows is one direct batch call.
+PREDICT_BATCH = 1024
+# predict encodes, predicts and decodes at most this many rows at a time
+PREDICT_CHUNK = 16384
+
+
+def by_chunks(X, n: int, predict_rows):
+    """``predict_rows(rows)`` on each chunk of :data:`PREDICT_CHUNK` rows of X, joined in order.
+
+    Large inputs are encoded, predicted and decoded a chunk at a time, so
+    memory holds one chunk's encoded inputs and raw outputs, not the whole
+    input's.
+    """
+    if n <= PREDICT_CHUNK:
+        return predict_rows(X)
+    return concat_predictions([predict_rows(rows) for rows in row_chunks(X, n, PREDICT_CHUNK)])
+
+
 def row_chunks(X, n: int, size: int):
     """Yield consecutive row slices of X (DataFrame, dict of arrays or array-like)."""
     for start in range(0, n, size):

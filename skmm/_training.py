@@ -1,4 +1,5 @@
-"""Training settings of one fit: "auto" batch size and learning rate, and early stopping.
+"""Training settings of one fit: "auto" batch size and learning rate, early stopping,
+and which rows train and which validate.
 
 Early stopping is skmm's callback unless the user gave one, on held-out rows.
 """
@@ -10,6 +11,7 @@ import math
 import keras
 import numpy as np
 
+from ._distribution import pad_rows
 from ._inputs import take_rows
 
 # early_stopping="auto" stops early from this many training samples on, holding
@@ -40,21 +42,30 @@ def auto_learning_rate(batch_size):
     return BASE_LEARNING_RATE * (batch_size / BASE_BATCH) ** 0.5
 
 
-def batch_and_learning_rate(batch_size, learning_rate, n, previous=None):
+def batch_and_learning_rate(batch_size, learning_rate, n, previous=None, shards=1):
     """The batch size and learning rate a fit on ``n`` samples trains with.
 
     "auto" batch sizes follow :func:`auto_batch_size` and "auto" learning
     rates :func:`auto_learning_rate`. A fit that goes on training a compiled
     model (``warm_start``, ``partial_fit``) passes ``previous``, the
     ``(batch_size, learning_rate)`` of the fit that compiled it: an "auto"
-    batch size stays, and so does the learning rate the optimizer has.
+    batch size stays, and so does the learning rate the optimizer has. A fit
+    whose batches are split over ``shards`` devices needs a batch size that
+    is a multiple of it: "auto" rounds up, a number that is not is refused.
     """
     if previous is not None and previous[0] is not None:
-        return (previous[0] if batch_size == "auto" else batch_size), previous[1]
-    if batch_size == "auto":
-        batch_size = auto_batch_size(n)
-    if learning_rate == "auto":
-        learning_rate = auto_learning_rate(batch_size)
+        batch_size, learning_rate = (
+            previous[0] if batch_size == "auto" else batch_size), previous[1]
+    else:
+        if batch_size == "auto":
+            batch_size = -(-auto_batch_size(n) // shards) * shards
+        if learning_rate == "auto":
+            learning_rate = auto_learning_rate(batch_size)
+    if batch_size % shards:
+        raise ValueError(
+            f"batch_size={batch_size} does not split over the {shards} devices of the "
+            f"distribution; use a multiple of {shards} (or batch_size='auto')."
+        )
     return batch_size, learning_rate
 
 
@@ -92,3 +103,37 @@ def hold_out(dicts, seed):
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     return (tuple(take_rows(d, train) for d in dicts),
             tuple(take_rows(d, val) for d in dicts))
+
+
+def split_rows(dicts, validation_split, stop_early, seed, shards=1):
+    """The rows a fit trains on and the rows it validates on.
+
+    ``validation_split`` holds out the last rows, as Keras does; otherwise a
+    fit that stops early holds out random rows (:func:`hold_out`). ``dicts``
+    are (inputs, encoded targets, per-head weights); with ``shards`` > 1
+    both parts are padded with rows of weight zero to split evenly over the
+    devices (:func:`skmm._distribution.pad_rows`).
+
+    Returns
+    -------
+    train : tuple of dicts
+    validation : tuple of dicts, or None when nothing is held out
+    """
+    if validation_split:
+        n = len(next(iter(dicts[0].values())))
+        split_at = int(math.floor(n * (1.0 - validation_split)))
+        if split_at in (0, n):
+            raise ValueError(
+                f"validation_split={validation_split} leaves no rows to train or to validate "
+                f"on among {n} samples; use a share that keeps both parts non-empty."
+            )
+        train = tuple(take_rows(d, np.arange(split_at)) for d in dicts)
+        validation = tuple(take_rows(d, np.arange(split_at, n)) for d in dicts)
+    elif stop_early:
+        train, validation = hold_out(dicts, seed)
+    else:
+        train, validation = tuple(dicts), None
+    if shards > 1:
+        train = pad_rows(train, 2, shards)
+        validation = None if validation is None else pad_rows(validation, 2, shards)
+    return train, validation

@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _inputs, _params, _predict, _training
+from . import _distribution, _inputs, _params, _predict, _training
 from ._model import Wiring, build_model, compile_model, wire
 from ._seeding import scoped_seed, seed_of
 from .history import HistoryMixin
@@ -33,13 +33,6 @@ from .targets import TargetSplitter, splitter_for
 from .weights import head_weights
 
 __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
-
-# Rows predicted per batch unless predict__batch_size says otherwise; a
-# request of at most this many rows is one direct batch call.
-_PREDICT_BATCH = 1024
-# predict encodes, predicts and decodes at most this many rows at a time
-_PREDICT_CHUNK = 16384
-
 
 def _may_have_class_heads(est) -> bool:
     """predict_proba exists unless the estimator is known to have no class head."""
@@ -120,6 +113,12 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
     warm_start : bool, default=False
         When True, a second ``fit`` continues training the fitted model
         instead of starting again.
+    distribution : None, "auto" or keras.distribution object, default=None
+        One fit over several devices, on JAX (:mod:`skmm._distribution`).
+        "auto": ``keras.distribution.DataParallel`` over all local devices
+        when there are several; a ``DataParallel`` or ``ModelParallel`` is
+        used as given, inside a scope around building and training only.
+        Other backends refuse an object; "auto" trains on one device there.
     **routed_params
         ``model__*`` (builder keyword arguments), ``optimizer__*``,
         ``loss__*``, ``compile__*`` (e.g. ``compile__jit_compile``),
@@ -203,6 +202,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         "verbose": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
+        "distribution": [StrOptions({"auto"}), *_distribution.DISTRIBUTIONS, None],
     }
 
     def __init__(
@@ -226,6 +226,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         verbose=0,
         random_state=None,
         warm_start=False,
+        distribution=None,
         **routed_params,
     ):
         self.model = model
@@ -246,6 +247,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         self.verbose = verbose
         self.random_state = random_state
         self.warm_start = warm_start
+        self.distribution = distribution
         for key, value in routed_params.items():
             setattr(self, key, value)  # validated in fit
 
@@ -296,16 +298,19 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         encoded, observed = self.targets_.transform_with_mask(y)
         weights = head_weights(self.targets_.heads_, encoded, observed, sample_weight,
                                self.class_weight, n)
+        distribution = _distribution.resolve(self.distribution)
+        shards = _distribution.batch_shards(distribution)
         self.batch_size_, self.learning_rate_ = _training.batch_and_learning_rate(
             self.batch_size, self.learning_rate, n, None if reset else (
-                getattr(self, "batch_size_", None), getattr(self, "learning_rate_", None)))
+                getattr(self, "batch_size_", None), getattr(self, "learning_rate_", None)),
+            shards)
         seed = seed_of(self.random_state)
         stop_early = may_stop_early and _training.stops_early(self.early_stopping, n)
-        with scoped_seed(seed):
+        with scoped_seed(seed), _distribution.scope(distribution):
             if reset:
                 self._new_model()
             try:
-                history = self._train(arrays, encoded, weights, epochs, stop_early, seed)
+                history = self._train(arrays, encoded, weights, epochs, stop_early, seed, shards)
             except KeyboardInterrupt:
                 # keep the weights trained so far and the epochs Keras recorded, then let
                 # the interrupt go on to the caller
@@ -336,22 +341,22 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
     def _wiring(self):
         return Wiring(self.input_order_, self.input_structure_, self.output_order_)
 
-    def _train(self, arrays, encoded, weights, epochs, stop_early=False, seed=None):
+    def _train(self, arrays, encoded, weights, epochs, stop_early=False, seed=None, shards=1):
         """Step 4: one call to ``model.fit`` with everything routed (an extension point)."""
         use_weights = any((w != 1.0).any() for w in weights.values())
         routed = self._routed_params()
         callbacks = _params.make_callbacks(self.callbacks, routed)
-        wiring = self._wiring
-        kwargs = {"validation_split": self.validation_split}
         if stop_early:
             _training.add_early_stopping(callbacks, self.n_iter_no_change)
-            if not self.validation_split:
-                (arrays, encoded, weights), held_out = _training.hold_out(
-                    (arrays, encoded, weights), seed)
-                val_x, val_y, val_w = held_out
-                kwargs = {"validation_data": (wiring.model_x(val_x), wiring.model_y(val_y))}
-                if use_weights:
-                    kwargs["validation_data"] += (wiring.model_y(val_w),)
+        (arrays, encoded, weights), held_out = _training.split_rows(
+            (arrays, encoded, weights), self.validation_split, stop_early, seed, shards)
+        use_weights = use_weights or shards > 1  # padding rows weigh zero
+        wiring = self._wiring
+        kwargs = {}
+        if held_out is not None:
+            val_x, val_y, val_w = held_out
+            kwargs["validation_data"] = (wiring.model_x(val_x), wiring.model_y(val_y)) + (
+                (wiring.model_y(val_w),) if use_weights else ())
         return self.model_.fit(
             wiring.model_x(arrays),
             wiring.model_y(encoded),
@@ -376,24 +381,14 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
     def _raw_predict(self, X):
         """Per-head model outputs for X (one chunk of rows), logits mapped to probabilities."""
         kwargs = _params.routed(self._routed_params(), "predict")
-        batch = int(kwargs.pop("batch_size", _PREDICT_BATCH))
+        batch = int(kwargs.pop("batch_size", _predict.PREDICT_BATCH))
         return self._predictor.predict(_inputs.transform_inputs(self, X), batch, **kwargs)
 
     def _predict_chunks(self, X, finish):
-        """``finish(raw, rows)`` on each chunk of rows of X, joined in order.
-
-        Large inputs are encoded, predicted and decoded ``_PREDICT_CHUNK``
-        rows at a time, so memory holds one chunk's encoded inputs and raw
-        outputs, not the whole input's.
-        """
+        """``finish(raw, rows)`` on each chunk of rows of X (:func:`skmm._predict.by_chunks`)."""
         check_is_fitted(self, "model_")
-        n = _inputs.n_rows(X)
-        if n <= _PREDICT_CHUNK:
-            return finish(self._raw_predict(X), X)
-        return _predict.concat_predictions([
-            finish(self._raw_predict(rows), rows)
-            for rows in _predict.row_chunks(X, n, _PREDICT_CHUNK)
-        ])
+        return _predict.by_chunks(X, _inputs.n_rows(X),
+                                  lambda rows: finish(self._raw_predict(rows), rows))
 
     def predict(self, X):
         """Predict, returning y's container (DataFrame, dict, Series or array).

@@ -53,6 +53,7 @@ class KerasPickleMixin:
         if isinstance(state.get("model_"), bytes):
             state["model_"] = model_from_bytes(state["model_"])
         self.__dict__.update(state)
+        _add_new_params(self.__dict__, type(self))
         if "model_" in state:
             self._make_predictor()
 
@@ -123,18 +124,25 @@ def _dtype_from_plain(plain):
     return pd.api.types.pandas_dtype(plain)
 
 
-def _upgrade_from_1(estimator):
-    """A format-1 estimator's state under format 2's names."""
+def _add_new_params(state, cls):
+    """Parameters added after ``state`` was written take their defaults.
+
+    So ``get_params``, ``clone`` and refits work on estimators saved or
+    pickled by an earlier skmm.
+    """
     import inspect
 
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if param.default is not param.empty:
+            state.setdefault(name, param.default)
+
+
+def _upgrade_from_1(estimator):
+    """A format-1 estimator's state under format 2's names."""
     state = estimator.__dict__
     state["targets_"] = state.pop("splitter_")
     # format 1 could only build heads that output probabilities or values
     state.setdefault("from_logits_", dict.fromkeys(state["targets_"].heads_, False))
-    # parameters added since take their defaults, so get_params, clone and refits work
-    for name, param in inspect.signature(type(estimator).__init__).parameters.items():
-        if param.default is not param.empty:
-            state.setdefault(name, param.default)
     state.setdefault("batch_size_", state["batch_size"] if isinstance(
         state["batch_size"], int) else 32)
     return estimator
@@ -307,4 +315,5 @@ def load(path, trusted=None):
     estimator = sio.loads(payload, trusted=sorted(allowed))
     if version == 1:
         estimator = _upgrade_from_1(estimator)
+    _add_new_params(estimator.__dict__, type(estimator))
     return _restore_state(estimator, model_from_bytes(model_bytes))

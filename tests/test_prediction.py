@@ -11,7 +11,6 @@ from conftest import float32_tolerance, review_router
 
 import skmm
 from skmm import FunctionalEstimator, _predict
-from skmm import estimators as estimators_module
 
 
 @pytest.fixture(scope="module")
@@ -41,14 +40,14 @@ def test_batches_match_keras_predict(fitted, reviews):
 def test_small_predict_batches_are_exercised(fitted, reviews, monkeypatch):
     X, _ = reviews
     whole = fitted.predict(X)
-    monkeypatch.setattr(estimators_module, "_PREDICT_BATCH", 7)  # 240 rows: 35 batches
+    monkeypatch.setattr(_predict, "PREDICT_BATCH", 7)  # 240 rows: 35 batches
     pd.testing.assert_frame_equal(fitted.predict(X), whole)
 
 
 def test_chunked_predict_equals_one_pass(fitted, reviews, monkeypatch):
     X, y = reviews
     whole, proba, scores = fitted.predict(X), fitted.predict_proba(X), fitted.score_per_head(X, y)
-    monkeypatch.setattr(estimators_module, "_PREDICT_CHUNK", 50)
+    monkeypatch.setattr(_predict, "PREDICT_CHUNK", 50)
     # chunks of 50 rows run in batches of 64, not 256; on CPUs each comparison keeps its
     # usual tolerance (pandas' float default, rtol=1e-6, pytest.approx's default)
     frames = float32_tolerance(rtol=1e-5, atol=1e-8)
