@@ -1,4 +1,8 @@
-"""A skmm grid search spread over a Dask cluster, unchanged.
+"""
+A grid search spread over a Dask cluster
+========================================
+
+A skmm grid search spread over a Dask cluster, unchanged.
 
 scikit-learn's searches run their fits through joblib; with
 ``joblib.parallel_config(backend="dask")`` those fits go to the workers of a
@@ -21,10 +25,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def search(X, y, n_jobs=-1):
@@ -43,7 +45,7 @@ def search(X, y, n_jobs=-1):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="A grid search spread over a Dask cluster.")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler "
                                             "(default: start a local 2-worker cluster)")
     parser.add_argument("--rows", type=int, default=2000)

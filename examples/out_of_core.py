@@ -1,4 +1,8 @@
-"""Training on data read in chunks, never all in memory: the two-pass pattern.
+"""
+Training on data read in chunks, never all in memory
+====================================================
+
+Training on data read in chunks, never all in memory: the two-pass pattern.
 
 Pass 1 streams the CSV through ``InputRouter.partial_fit``: token counts,
 document lengths and numeric moments accumulate chunk by chunk, and the
@@ -18,11 +22,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pandas as pd  # noqa: E402
 from datasets import load_tweets  # noqa: E402
@@ -47,7 +49,7 @@ def train_streaming(path, chunksize=2000, epochs=3):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Training on data read in chunks.")
     parser.add_argument("--chunksize", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=3)
     args = parser.parse_args(argv)

