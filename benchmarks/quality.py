@@ -125,7 +125,7 @@ def _timed_score(model, X_train, y_train, X_test, y_test):
     return model.score(X_test, y_test), time.perf_counter() - start
 
 
-def run_dataset(name, spec, quick, rows, seeds, params, baselines=True):
+def run_dataset(name, spec, quick, rows, seeds, params, baselines=True, router_params=None):
     """Per-head scores of the baselines and of skmm over ``seeds``; fit seconds."""
     X, y = spec["load"]()
     rows = min(filter(None, [rows, spec.get("rows")]), default=0)
@@ -140,7 +140,8 @@ def run_dataset(name, spec, quick, rows, seeds, params, baselines=True):
         start = time.perf_counter()
         est = FunctionalEstimator(
             router=InputRouter.from_columns(numeric=spec["numeric"], text=spec["text"],
-                                            categorical=spec["categorical"], impute=True),
+                                            categorical=spec["categorical"],
+                                            **{"impute": True, **(router_params or {})}),
             random_state=seed, **params,
         ).fit(X_train, y_train)
         seconds["skmm"].append(time.perf_counter() - start)
@@ -196,6 +197,8 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--params", nargs="*", default=[], metavar="NAME=VALUE",
                         help="estimator parameters to try instead of the defaults")
+    parser.add_argument("--router", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="InputRouter.from_columns arguments to try (e.g. ngrams=2)")
     parser.add_argument("--skmm-only", action="store_true",
                         help="skip the baselines (to screen candidate parameters quickly)")
     args = parser.parse_args(argv)
@@ -205,12 +208,14 @@ def main(argv=None):
     for name in args.datasets:
         result, timing = run_dataset(name, DATASETS[name], args.quick,
                                      4000 if args.quick else 0, seeds, params,
-                                     baselines=not args.skmm_only)
+                                     baselines=not args.skmm_only,
+                                     router_params=dict(map(_literal, args.router)))
         print(f"{name}: {timing['train rows']} training rows, skmm trained {timing['epochs']} "
               "epochs", flush=True)
         rows += result
         timings.append(timing)
-    print(f"\nskmm {'defaults' if not params else params}, {len(seeds)} seed(s)")
+    tried = {**params, **{f"router {k}": v for k, v in map(_literal, args.router)}}
+    print(f"\nskmm {tried or 'defaults'}, {len(seeds)} seed(s)")
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("(ratio = skmm's mean / the best baseline's mean)\n")
     print(pd.DataFrame(timings).to_string(index=False, float_format=lambda v: f"{v:.2f}"))

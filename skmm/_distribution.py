@@ -4,8 +4,10 @@ A fit with a distribution builds and trains its model inside
 ``distribution.scope()``, so no global distribution outlives it. Keras
 shards each batch over the devices of the distribution's batch axis, which
 needs every batch, the last one of an epoch included, to split evenly:
-:func:`pad_rows` appends copies of the first rows with weight zero, so they
-change no gradient and no row is dropped. Prediction needs no scope: the
+:func:`pad_rows` appends copies of the first rows with weight zero, so no row
+is dropped and the copies add nothing to the loss (the mean over a padded batch
+still counts them: that one step is at most ``(devices - 1) / batch_size``
+smaller). Prediction needs no scope: the
 trained weights are replicated and any number of rows predicts.
 """
 
@@ -88,7 +90,7 @@ def pad_rows(dicts, weights_at, shards):
     """Pad every dict of per-sample arrays to a multiple of ``shards`` rows.
 
     The added rows repeat the first rows; in ``dicts[weights_at]`` (the
-    per-head sample weights) they weigh zero, so they change no loss.
+    per-head sample weights) they weigh zero, so they add nothing to the loss.
     """
     n = len(next(iter(dicts[0].values())))
     extra = -n % shards

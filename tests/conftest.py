@@ -4,13 +4,13 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # JAX compiles every new model's train step anew (about 2 s per batch shape on CPU), and
 # the tests fit many models of the same shapes: they share JAX's persistent compilation
-# cache, as README's "Every Keras backend" suggests for cross-validation. The folder is
+# cache, as the guide's "Keras backends and GPUs" page suggests for cross-validation. The folder is
 # shared by pytest-xdist's workers and by the processes of the Dask and example tests.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR",
                       os.path.join(tempfile.gettempdir(), f"skmm-tests-jax-cache-{os.getuid()}"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # small ones too
 # Two fits with the same random_state are identical on CPUs; on a GPU only with XLA's
-# deterministic ops (README, "determinism"), which the tests ask for as a user would.
+# deterministic ops (the guide, docs/guide/backends.rst), which the tests ask for as a user would.
 if "xla_gpu_deterministic_ops" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = " ".join(
         filter(None, [os.environ.get("XLA_FLAGS"), "--xla_gpu_deterministic_ops=true"]))

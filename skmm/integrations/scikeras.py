@@ -18,7 +18,7 @@ agree) and leaves every other input to scikeras. That step is scikeras'
 pins the behaviour against the installed scikeras.
 
 A wrapper with skmm's routing (the full, tested version is in
-``tests/test_integrations_scikeras.py`` and the README)::
+``tests/test_integrations_scikeras.py`` and the guide, docs/guide/scikeras.rst)::
 
     from scikeras.wrappers import KerasClassifier
     from skmm.integrations.scikeras import SkmmEncoders
