@@ -300,7 +300,7 @@ class TextSequencer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of shape (n_samples, sequence_length_), dtype int32
+        ndarray of shape (n_samples, ``sequence_length_``), dtype int32
         """
         check_is_fitted(self, "vocabulary_")
         docs, _ = _as_documents(X)
@@ -313,7 +313,7 @@ class TextSequencer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of int, shape (n_samples, sequence_length_)
+        X : array-like of int, shape (n_samples, ``sequence_length_``)
 
         Returns
         -------
@@ -324,7 +324,7 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         return [[lookup[i] for i in row if i != PADDING_ID] for row in np.asarray(X)]
 
     def get_feature_names_out(self, input_features=None):
-        """Output column names: ``<column>_0 .. <column>_{L-1}``.
+        """Output column names, ``<column>_0`` up to ``<column>_{L-1}``.
 
         Parameters
         ----------
