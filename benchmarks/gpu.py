@@ -47,7 +47,9 @@ def measure(device, X, y, args):
 
     est = FunctionalEstimator(
         router=InputRouter.from_columns(numeric=["year", "hour", "n_chars", "has_link"],
-                                        text=["text"]),
+                                        text=["text"],
+                                        # word pairs for the bag-of-words encoder only
+                                        ngrams=2 if args.encoder == "mean" else None),
         model__text_encoder=args.encoder, epochs=args.epochs, batch_size=args.batch_size,
         early_stopping=False, callbacks=[EpochTimer], random_state=0)
     EpochTimer.seconds = []

@@ -1,25 +1,28 @@
 """One fit over several devices: the ``distribution=`` parameter (JAX only).
 
 A fit with a distribution builds and trains its model inside
-``distribution.scope()``, so no global distribution outlives it. Keras
-shards each batch over the devices of the distribution's batch axis, which
-needs every batch, the last one of an epoch included, to split evenly:
-:func:`pad_rows` appends copies of the first rows with weight zero, so no row
-is dropped and the copies add nothing to the loss (the mean over a padded batch
-still counts them: that one step is at most ``(devices - 1) / batch_size``
-smaller). Prediction needs no scope: the
-trained weights are replicated and any number of rows predicts.
+``distribution.scope()``, so no global distribution outlives it; a model
+made outside it (by an earlier fit without one, or unpickled) is rebuilt
+inside it first (:func:`place`). Keras shards each batch over the devices
+of the distribution's batch axis, which needs every batch, the last one of
+an epoch included, to split evenly: :func:`pad_to_shards` appends fewer
+than ``devices`` copies of rows with weight zero, so no row is dropped and
+the copies add nothing to the loss. (A batch's loss is still averaged over
+all its rows, so a batch holding copies steps slightly less, and metrics
+other than the loss count the copies.) Prediction needs no scope.
+Single machine: "auto" takes ``keras.distribution.list_devices()``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import warnings
 
 import keras
 import numpy as np
 
-from ._inputs import take_rows
+from ._inputs import n_rows, take_rows
 
 DISTRIBUTIONS = (keras.distribution.DataParallel, keras.distribution.ModelParallel)
 
@@ -42,7 +45,7 @@ def resolve(distribution):
                 warnings.warn(
                     f"distribution='auto' trains on one device with the {backend} backend: "
                     "Keras spreads one fit over several devices on JAX only (set "
-                    "KERAS_BACKEND=jax).", UserWarning, stacklevel=3)
+                    "KERAS_BACKEND=jax).", UserWarning, stacklevel=4)
             return None
         raise ValueError(
             f"distribution={distribution!r} needs the JAX backend; Keras distributes training "
@@ -54,7 +57,12 @@ def resolve(distribution):
         if len(devices) < 2:
             return None
         return keras.distribution.DataParallel(devices=devices)
-    return distribution
+    # a copy: Keras caches JAX's device mesh on a distribution it trained under, and the
+    # estimator's parameter must stay something pickle, clone and joblib can copy
+    try:
+        return copy.deepcopy(distribution)
+    except TypeError:  # already used outside skmm, so it holds JAX devices: use it as it is
+        return distribution
 
 
 def _visible_gpus(backend):
@@ -77,6 +85,35 @@ def scope(distribution):
     return contextlib.nullcontext() if distribution is None else distribution.scope()
 
 
+def _key(distribution):
+    """What identifies the devices a distribution lays variables out on."""
+    mesh = distribution.device_mesh
+    return (type(distribution).__name__, tuple(mesh.shape), tuple(mesh.axis_names),
+            tuple(str(d) for d in np.ravel(mesh.devices)))
+
+
+def place(est, distribution, fresh):
+    """Make ``est.model_`` ready to train under ``distribution``.
+
+    A model built just now (``fresh``) inside the distribution's scope is
+    marked as made under it. A model whose variables were made under another
+    distribution, or under none (an earlier fit, an unpickled or loaded
+    estimator), is rebuilt inside the scope from its ``.keras`` bytes,
+    keeping its weights and its optimizer's state. Without a distribution a
+    model goes on training as it is.
+    """
+    if distribution is None:
+        return
+    key = _key(distribution)
+    if not fresh and getattr(est.model_, "_skmm_distribution", None) != key:
+        from .persistence import model_from_bytes, model_to_bytes
+
+        with distribution.scope():
+            est.model_ = model_from_bytes(model_to_bytes(est.model_))
+        est._make_predictor()
+    est.model_._skmm_distribution = key  # an attribute of this object, never saved
+
+
 def batch_shards(distribution):
     """Into how many parts each batch is split (1 without a distribution)."""
     if distribution is None:
@@ -86,13 +123,13 @@ def batch_shards(distribution):
     return int(mesh.shape[list(mesh.axis_names).index(axis)]) if axis in mesh.axis_names else 1
 
 
-def pad_rows(dicts, weights_at, shards):
+def pad_to_shards(dicts, weights_at, shards):
     """Pad every dict of per-sample arrays to a multiple of ``shards`` rows.
 
     The added rows repeat the first rows; in ``dicts[weights_at]`` (the
     per-head sample weights) they weigh zero, so they add nothing to the loss.
     """
-    n = len(next(iter(dicts[0].values())))
+    n = n_rows(dicts[0])
     extra = -n % shards
     if not extra:
         return dicts

@@ -11,13 +11,15 @@ import math
 import keras
 import numpy as np
 
-from ._distribution import pad_rows
-from ._inputs import take_rows
+from ._distribution import pad_to_shards
+from ._inputs import n_rows, take_rows
 
 # early_stopping="auto" stops early from this many training samples on, holding
 # out this share of them when no validation_split is given.
 AUTO_EARLY_STOPPING_SAMPLES = 1000
 EARLY_STOPPING_FRACTION = 0.1
+# ... and every epoch without a better validation loss multiplies the learning rate by this
+PLATEAU_FACTOR = 0.25
 
 
 # batch_size="auto": the power of two nearest n / 64, within these bounds
@@ -53,14 +55,15 @@ def batch_and_learning_rate(batch_size, learning_rate, n, previous=None, shards=
     whose batches are split over ``shards`` devices needs a batch size that
     is a multiple of it: "auto" rounds up, a number that is not is refused.
     """
+    auto = batch_size == "auto"
     if previous is not None and previous[0] is not None:
-        batch_size, learning_rate = (
-            previous[0] if batch_size == "auto" else batch_size), previous[1]
-    else:
-        if batch_size == "auto":
-            batch_size = -(-auto_batch_size(n) // shards) * shards
-        if learning_rate == "auto":
-            learning_rate = auto_learning_rate(batch_size)
+        batch_size, learning_rate = (previous[0] if auto else batch_size), previous[1]
+    elif auto:
+        batch_size = auto_batch_size(n)
+    if auto:
+        batch_size = -(-batch_size // shards) * shards
+    if learning_rate == "auto":
+        learning_rate = auto_learning_rate(batch_size)
     if batch_size % shards:
         raise ValueError(
             f"batch_size={batch_size} does not split over the {shards} devices of the "
@@ -76,15 +79,25 @@ def stops_early(early_stopping, n):
     return bool(early_stopping)
 
 
-def add_early_stopping(callbacks, patience):
-    """Append skmm's ``EarlyStopping`` on ``val_loss``, unless ``callbacks`` has one.
+def add_early_stopping(callbacks, patience, optimizer=None):
+    """Append skmm's ``EarlyStopping`` on ``val_loss``, and its learning-rate drops.
 
     The user's own ``EarlyStopping`` (say on one head's validation metric)
-    takes its place, on the same held-out rows.
+    takes the place of skmm's, on the same held-out rows. Each epoch that
+    does not improve the validation loss also divides the learning rate by
+    4 (``ReduceLROnPlateau``), unless ``callbacks`` already steer the
+    learning rate or ``optimizer`` follows a ``LearningRateSchedule``.
     """
     if not any(isinstance(cb, keras.callbacks.EarlyStopping) for cb in callbacks):
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=patience, restore_best_weights=True))
+    steered = any(isinstance(cb, (keras.callbacks.ReduceLROnPlateau,
+                                  keras.callbacks.LearningRateScheduler)) for cb in callbacks)
+    scheduled = optimizer is not None and isinstance(
+        optimizer.get_config().get("learning_rate"), dict)
+    if not (steered or scheduled):
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=PLATEAU_FACTOR, patience=1))
 
 
 def hold_out(dicts, seed):
@@ -97,7 +110,7 @@ def hold_out(dicts, seed):
     -------
     train, held_out : tuple of dicts, in the order of ``dicts``
     """
-    n = len(next(iter(dicts[0].values())))
+    n = n_rows(dicts[0])
     order = np.random.default_rng(seed).permutation(n)
     n_val = max(1, int(round(EARLY_STOPPING_FRACTION * n)))
     val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
@@ -112,7 +125,7 @@ def split_rows(dicts, validation_split, stop_early, seed, shards=1):
     fit that stops early holds out random rows (:func:`hold_out`). ``dicts``
     are (inputs, encoded targets, per-head weights); with ``shards`` > 1
     both parts are padded with rows of weight zero to split evenly over the
-    devices (:func:`skmm._distribution.pad_rows`).
+    devices (:func:`skmm._distribution.pad_to_shards`).
 
     Returns
     -------
@@ -120,7 +133,7 @@ def split_rows(dicts, validation_split, stop_early, seed, shards=1):
     validation : tuple of dicts, or None when nothing is held out
     """
     if validation_split:
-        n = len(next(iter(dicts[0].values())))
+        n = n_rows(dicts[0])
         split_at = int(math.floor(n * (1.0 - validation_split)))
         if split_at in (0, n):
             raise ValueError(
@@ -134,6 +147,6 @@ def split_rows(dicts, validation_split, stop_early, seed, shards=1):
     else:
         train, validation = tuple(dicts), None
     if shards > 1:
-        train = pad_rows(train, 2, shards)
-        validation = None if validation is None else pad_rows(validation, 2, shards)
+        train = pad_to_shards(train, 2, shards)
+        validation = None if validation is None else pad_to_shards(validation, 2, shards)
     return train, validation

@@ -1,6 +1,6 @@
 """Default Functional builders used when an estimator's ``model`` is None.
 
-The seed's design, generalised: a tower per input (numeric: Dense; tokens:
+The seed's design, generalised: a tower per input (numeric: periodic embedding and Dense; tokens:
 Embedding then an encoder), Concatenate, shared Dense layers, one head per
 target with the activation its kind needs. Every size is a keyword a user can
 tune through the estimator's ``model__*`` parameters.
@@ -11,12 +11,13 @@ from __future__ import annotations
 import keras
 
 from .heads import get_kind
-from .layers import MaskedMean
+from .layers import MaskedMean, PeriodicEmbedding
 from .meta import ModelMeta
 
 __all__ = ["default_model", "head_activation", "TEXT_ENCODERS"]
 
 TEXT_ENCODERS = ("mean", "lstm", "gru", "conv")
+NUMERIC_EMBEDDINGS = ("periodic", "none")
 
 def head_activation(kind: str) -> str:
     """The output activation a head of this kind needs (its :mod:`skmm.heads` kind's)."""
@@ -48,6 +49,7 @@ def default_model(
     text_units=64,
     conv_kernel_size=5,
     numeric_units=64,
+    numeric_embedding="periodic",
     hidden_units=(64,),
     dropout=0.1,
     activation="relu",
@@ -70,6 +72,12 @@ def default_model(
         Width of the Conv1D window.
     numeric_units : int, default=64
         Units of the Dense layer on each numeric input.
+    numeric_embedding : {"periodic", "none"}, default="periodic"
+        "periodic": each numeric column first becomes a learned vector of
+        sines and cosines (:class:`skmm.layers.PeriodicEmbedding`), which lets
+        the network draw sharp, non-monotonic functions of one number (a
+        year, an hour) as trees do; "none": the numbers go straight into
+        the Dense layer.
     hidden_units : sequence of int, default=(64,)
         Shared Dense layers after the concatenation.
     dropout : float, default=0.1
@@ -92,6 +100,11 @@ def default_model(
             f"Parameter 'model__text_encoder' must be one of {list(TEXT_ENCODERS)}; "
             f"got {text_encoder!r}."
         )
+    if numeric_embedding not in NUMERIC_EMBEDDINGS:
+        raise ValueError(
+            f"Parameter 'model__numeric_embedding' must be one of {list(NUMERIC_EMBEDDINGS)}; "
+            f"got {numeric_embedding!r}."
+        )
     if isinstance(hidden_units, int):
         hidden_units = (hidden_units,)
     inputs, towers = [], []
@@ -105,6 +118,10 @@ def default_model(
             )
         else:
             x = inp if len(spec.shape) == 1 else keras.layers.Flatten(name=f"{name}_flat")(inp)
+            if numeric_embedding == "periodic":  # the values' embeddings beside x
+                values = x if spec.n_values is None else x[:, :spec.n_values]
+                x = keras.layers.Concatenate(name=f"{name}_with_periodic")(
+                    [x, PeriodicEmbedding(name=f"{name}_periodic")(values)])
             towers.append(
                 keras.layers.Dense(numeric_units, activation=activation, name=f"{name}_dense")(x)
             )

@@ -96,7 +96,9 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
     early_stopping : "auto", bool, default="auto"
         Stop when the validation loss has not improved for
         ``n_iter_no_change`` epochs and restore the best epoch's weights;
-        "auto" from 1,000 samples on. Without a ``validation_split``, a
+        "auto" from 1,000 samples on. Each epoch without improvement also
+        divides the learning rate by 4 (unless ``callbacks`` or a schedule
+        steer it). Without a ``validation_split``, a
         random 10% of the rows (drawn with ``random_state``) is held out.
         ``partial_fit`` never stops early. A ``keras.callbacks.EarlyStopping``
         in ``callbacks`` takes the place of skmm's, on the same rows.
@@ -114,7 +116,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         When True, a second ``fit`` continues training the fitted model
         instead of starting again.
     distribution : None, "auto" or keras.distribution object, default=None
-        One fit over several devices, on JAX (:mod:`skmm._distribution`).
+        One fit over several devices, on JAX (the guide's "Scaling out").
         "auto": ``keras.distribution.DataParallel`` over all local devices
         when there are several; a ``DataParallel`` or ``ModelParallel`` is
         used as given, inside a scope around building and training only.
@@ -309,6 +311,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         with scoped_seed(seed), _distribution.scope(distribution):
             if reset:
                 self._new_model()
+            _distribution.place(self, distribution, fresh=reset)
             try:
                 history = self._train(arrays, encoded, weights, epochs, stop_early, seed, shards)
             except KeyboardInterrupt:
@@ -347,7 +350,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         routed = self._routed_params()
         callbacks = _params.make_callbacks(self.callbacks, routed)
         if stop_early:
-            _training.add_early_stopping(callbacks, self.n_iter_no_change)
+            _training.add_early_stopping(callbacks, self.n_iter_no_change, self.model_.optimizer)
         (arrays, encoded, weights), held_out = _training.split_rows(
             (arrays, encoded, weights), self.validation_split, stop_early, seed, shards)
         use_weights = use_weights or shards > 1  # padding rows weigh zero

@@ -313,7 +313,6 @@ def load(path, trusted=None):
             "you trust this file, pass them as skmm.load(path, trusted=[...])."
         )
     estimator = sio.loads(payload, trusted=sorted(allowed))
-    if version == 1:
+    if version == 1:  # (parameters added since were filled in by __setstate__)
         estimator = _upgrade_from_1(estimator)
-    _add_new_params(estimator.__dict__, type(estimator))
     return _restore_state(estimator, model_from_bytes(model_bytes))

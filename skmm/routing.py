@@ -124,7 +124,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         impute=False,
         max_tokens=20000,
         sequence_length=None,
-        ngrams=None,
+        ngrams=2,
     ):
         """Build the common router: numbers in one input, one input per text or category column.
 
@@ -157,8 +157,14 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
             missing-indicator column per column that had gaps
             (``SimpleImputer(add_indicator=True)``). Off by default, so NaN in
             a numeric column is reported instead of silently filled.
-        max_tokens, sequence_length, ngrams
+        max_tokens, sequence_length
             Passed to every ``TextSequencer``.
+        ngrams : int, sequence of int or None, default=2
+            Passed to every text column's ``TextSequencer``: 2 gives each
+            document its words and its word pairs, a bag of n-grams as in
+            fastText, which the default (mean) text encoder reads well.
+            For a sequence encoder (``model__text_encoder="lstm"``, "gru",
+            "conv") pass None, so the tokens are the words in order.
 
         Returns
         -------
@@ -191,17 +197,15 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
             return name
 
         for column in text:
-            seq = TextSequencer(
-                max_tokens=max_tokens, sequence_length=sequence_length, ngrams=ngrams
-            )
+            seq = TextSequencer(max_tokens=max_tokens, sequence_length=sequence_length,
+                                ngrams=ngrams)
             transformers.append((input_name(column, "text"), seq, column))
         for column in categorical:
             seq = TextSequencer(standardize=None, split="whole", sequence_length=1)
             transformers.append((input_name(column, "category"), seq, column))
         if not transformers:
-            raise ValueError(
-                "InputRouter.from_columns needs at least one numeric, text or categorical column."
-            )
+            raise ValueError("InputRouter.from_columns needs at least one numeric, text or "
+                             "categorical column.")
         return cls(transformers)
 
     @classmethod
@@ -298,17 +302,17 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         return arrays
 
     def _set_specs(self, arrays):
-        self.input_specs_ = {
-            name: InputSpec(
-                name=name,
-                kind="numeric" if vocab is None else "tokens",
-                shape=tuple(arrays[name].shape[1:]),
-                dtype=arrays[name].dtype.name,
+        self.input_specs_ = {}
+        for name, trans, columns in self._fitted_blocks():
+            vocab, final = _vocabulary_size(trans), _final_step(trans)
+            self.input_specs_[name] = InputSpec(
+                name=name, kind="numeric" if vocab is None else "tokens",
+                shape=tuple(arrays[name].shape[1:]), dtype=arrays[name].dtype.name,
                 vocabulary_size=None if vocab is None else int(vocab),
                 columns=tuple(map(str, _column_labels(columns))),
+                # QuantileBins leads with the values, then their bins' 0/1 codes
+                n_values=final.n_features_in_ if isinstance(final, QuantileBins) else None,
             )
-            for name, vocab, columns in self._blocks()
-        }
 
     def partial_fit(self, X, y=None):
         """Fit on one chunk of rows more, for data that does not fit in memory.
@@ -341,8 +345,8 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         >>> router = InputRouter.from_columns(numeric=["n"], text=["text"])
         >>> for chunk in chunks:
         ...     router = router.partial_fit(chunk)
-        >>> router.input_specs_["text"].vocabulary_size
-        7
+        >>> router.input_specs_["text"].vocabulary_size  # 5 words, 4 word pairs, 2 reserved ids
+        11
         """
         if not hasattr(self, "transformers_"):
             entries = [*self.transformers, ("remainder", self.remainder, None)]

@@ -35,6 +35,10 @@ class InputSpec:
         For token inputs, the ``input_dim`` an ``Embedding`` needs.
     columns : tuple of str
         The DataFrame columns this input is built from.
+    n_values : int or None
+        For a numeric input whose first ``n_values`` features are values and
+        the rest 0/1 codes (:class:`~skmm.preprocessing.QuantileBins`' bins),
+        how many values lead; None when every feature is a value.
 
     Examples
     --------
@@ -49,6 +53,7 @@ class InputSpec:
     dtype: str
     vocabulary_size: int | None = None
     columns: tuple = ()
+    n_values: int | None = None
 
 
 @dataclass

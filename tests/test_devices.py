@@ -70,17 +70,34 @@ TWO_DEVICES = textwrap.dedent("""
         return keras.Model(inputs, [keras.layers.Dense(1, activation="sigmoid", name="label")(h),
                                     keras.layers.Dense(1, name="value")(h)])
 
-    Xo, yo = frame(301)  # odd: the last batch of each epoch is padded to split in two
+    # 302 rows: 271 train and 31 validate, both odd, so both are padded to split in two
+    Xo, yo = frame(302)
     est = FunctionalEstimator(build, epochs=2, batch_size=32, validation_split=0.1,
                               random_state=0, distribution="auto").fit(Xo, yo)
     out["spy shardings"] = sorted(set(seen))
-    out["odd rows predicted"] = len(est.predict(Xo))
+    out["odd rows predicted"] = len(est.predict(Xo[:301]))
     out["history epochs"] = len(est.history_)
     out["has val metrics"] = any(c.startswith("val_") for c in est.history_.columns)
     try:
         FunctionalEstimator(build, epochs=1, batch_size=33, distribution="auto").fit(Xo, yo)
     except ValueError as exc:
         out["odd batch error"] = str(exc)
+
+    # a model made on one device (or unpickled) goes on training over both
+    one = FunctionalEstimator(epochs=1, batch_size=32, random_state=0, warm_start=True).fit(X, y)
+    one = pickle.loads(pickle.dumps(one))
+    one.set_params(distribution="auto").fit(X, y)
+    one.partial_fit(X, y)
+    out["warm start epochs"] = len(one.history_)
+    out["warm start score"] = one.score_per_head(X, y)["value"]
+
+    # a distribution object as the parameter: clone and pickle after a fit
+    from sklearn.base import clone
+    dist = keras.distribution.DataParallel(devices=keras.distribution.list_devices())
+    est = FunctionalEstimator(epochs=1, random_state=0, distribution=dist).fit(X, y)
+    again = pickle.loads(pickle.dumps(est))
+    out["object pickles"] = bool(again.predict(X).equals(est.predict(X)))
+    out["object clones"] = len(clone(est).fit(X, y).predict(X)) == len(X)
     print("RESULT" + json.dumps(out))
 """)
 
@@ -108,6 +125,9 @@ def test_one_fit_over_two_devices_shards_batches_and_matches_one_device():
     # padding kept every row: odd row counts train, validate and predict
     assert out["odd rows predicted"] == 301
     assert out["history epochs"] == 2 and out["has val metrics"]
+    # fit on one device, pickled, then warm-started and partial_fit over two devices
+    assert out["warm start epochs"] == 3 and out["warm start score"] > 0.5
+    assert out["object pickles"] and out["object clones"]
     assert out["pickle equal"]
     assert "batch_size=33" in out["odd batch error"]
     assert "multiple of 2" in out["odd batch error"]
@@ -143,3 +163,29 @@ def test_distribution_parameter_is_validated(small):
     X, y = small
     with pytest.raises(ValueError, match="'distribution' parameter"):
         FunctionalEstimator(distribution="all").fit(X, y)
+
+
+def test_rows_split_and_pad_to_the_device_count():
+    from skmm._training import batch_and_learning_rate, split_rows
+
+    x = {"x": np.arange(10.0)}
+    y = {"h": np.arange(10.0) * 2}
+    w = {"h": np.full(10, 0.5, dtype="float32")}
+    (tx, ty, tw), (vx, vy, vw) = split_rows((x, y, w), 0.3, False, 0, shards=4)
+    # Keras' rule: the first floor(10 * 0.7) = 7 rows train, then padded to 8 with a copy
+    np.testing.assert_array_equal(tx["x"], [0, 1, 2, 3, 4, 5, 6, 0])
+    np.testing.assert_array_equal(ty["h"], tx["x"] * 2)
+    np.testing.assert_array_equal(tw["h"], [0.5] * 7 + [0.0])
+    np.testing.assert_array_equal(vx["x"], [7, 8, 9, 7])
+    np.testing.assert_array_equal(vw["h"], [0.5, 0.5, 0.5, 0.0])
+    # one device: nothing is padded and nothing is held out without a reason
+    (tx, _, tw), held = split_rows((x, y, w), 0.0, False, 0)
+    assert held is None and len(tx["x"]) == 10
+    with pytest.raises(ValueError, match="validation_split=0.95 leaves no rows"):
+        split_rows((x, y, w), 0.95, False, 0)
+    # "auto" batch sizes round up to a multiple of the devices, on warm fits too
+    assert batch_and_learning_rate("auto", "auto", 5000, shards=3)[0] == 66
+    assert batch_and_learning_rate("auto", "auto", 5000, previous=(64, 1e-3), shards=3) == (
+        66, 1e-3)
+    with pytest.raises(ValueError, match="batch_size=64 does not split over the 3 devices"):
+        batch_and_learning_rate(64, "auto", 5000, shards=3)

@@ -142,3 +142,15 @@ def test_saved_files_get_the_usual_mode_and_keep_an_overwritten_ones(fitted, tmp
     path.chmod(0o640)
     skmm.save(est, path)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_pickles_from_before_a_new_parameter_take_its_default(fitted):
+    # an estimator pickled by an skmm without `distribution` (added in 0.2)
+    est, X, _ = fitted
+    state = est.__getstate__()
+    del state["distribution"]
+    old = object.__new__(type(est))
+    old.__setstate__(state)
+    assert old.get_params()["distribution"] is None
+    pd.testing.assert_frame_equal(old.predict(X.head(5)), est.predict(X.head(5)))
+    assert clone(old).get_params()["distribution"] is None

@@ -135,6 +135,13 @@ def test_from_columns_builds_the_common_router(frame):
     assert odd.transformers[0][0] == "free_text_"
 
 
+def test_from_columns_text_is_words_and_word_pairs_unless_asked(frame):
+    router = InputRouter.from_columns(text=["review"]).fit(frame)
+    assert "bad product" in router.named_transformers_["review"].vocabulary_
+    words = InputRouter.from_columns(text=["review"], ngrams=None).fit(frame)
+    assert set(words.named_transformers_["review"].vocabulary_) == {"good", "bad", "product"}
+
+
 def test_duplicate_column_names_rejected(frame):
     dup = pd.concat([frame, frame[["age"]]], axis=1)
     with pytest.raises(ValueError, match=r"duplicate column names \['age'\]"):
