@@ -76,7 +76,8 @@ def main():
           "word pairs, one shared layer, a head per target. Default training: "
           f"batch_size='auto' -> {est.batch_size_}, learning_rate='auto' -> "
           f"{est.learning_rate_:.2g}, divided by 4 after each epoch without progress, "
-          f"{len(est.history_)} epochs until early stopping.\n")
+          f"{len(est.history_)} epochs until early stopping, then the weights of the last "
+          "epochs averaged.\n")
     print(f"{'head':15s} {'metric':9s} {'skmm':>7s} {'baseline':>9s}")
     for head, metric in (("source", "accuracy"), ("log_favorites", "R^2")):
         print(f"{head:15s} {metric:9s} {skmm_scores[head]:7.3f} {base[head]:9.3f}")

@@ -95,10 +95,10 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         validation metrics.
     early_stopping : "auto", bool, default="auto"
         Stop when the validation loss has not improved for
-        ``n_iter_no_change`` epochs and restore the best epoch's weights;
-        "auto" from 1,000 samples on. Each epoch without improvement also
-        divides the learning rate by 4 (unless ``callbacks`` or a schedule
-        steer it). Without a ``validation_split``, a
+        ``n_iter_no_change`` epochs, ending with the mean of the weights
+        from the epoch before the best one on; "auto" from 1,000 samples on.
+        Each epoch without improvement also divides the learning rate by 4
+        (unless ``callbacks`` or a schedule steer it). Without a ``validation_split``, a
         random 10% of the rows (drawn with ``random_state``) is held out.
         ``partial_fit`` never stops early. A ``keras.callbacks.EarlyStopping``
         in ``callbacks`` takes the place of skmm's, on the same rows.

@@ -1,0 +1,87 @@
+"""skmm's early stopping: the callbacks it adds, and the weight average it ends with."""
+
+import keras
+import numpy as np
+import pytest
+
+from skmm._training import WeightAverage, add_early_stopping
+
+
+def tiny_model():
+    inp = keras.Input((2,))
+    model = keras.Model(inp, keras.layers.Dense(1)(inp))
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
+def play(model, val_losses):
+    """Run WeightAverage over epochs whose weights are all `epoch` and whose losses are given."""
+    callback = WeightAverage()
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, loss in enumerate(val_losses):
+        model.set_weights([np.full_like(w, epoch) for w in model.get_weights()])
+        callback.on_epoch_end(epoch, {"val_loss": loss})
+    callback.on_train_end()
+    return model.get_weights()
+
+
+def test_training_ends_with_the_mean_from_the_epoch_before_the_best_one():
+    model = tiny_model()
+    # best at epoch 3 (0.5): epochs 2, 3, 4, 5, 6 are averaged -> 4.0
+    weights = play(model, [1.0, 0.9, 0.8, 0.5, 0.6, 0.7, 0.9])
+    assert all(np.allclose(w, 4.0) for w in weights)
+    assert all(w.dtype == np.float32 for w in weights)
+    # best at the first epoch: it and the later ones
+    assert all(np.allclose(w, 1.0) for w in play(model, [0.1, 0.2, 0.3]))
+    # one epoch only: nothing to average, the weights stay
+    assert all(np.allclose(w, 0.0) for w in play(model, [0.3]))
+
+
+def test_a_fit_with_early_stopping_ends_averaged(monkeypatch):
+    seen = []
+    original = WeightAverage.on_train_end
+
+    def spy(self, logs=None):
+        seen.append(len(self._snapshots))
+        original(self, logs)
+
+    monkeypatch.setattr(WeightAverage, "on_train_end", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1200, 3)).astype("float32")
+    from skmm import FunctionalRegressor
+
+    FunctionalRegressor(epochs=6, random_state=0).fit(X, X @ [1.0, -1.0, 0.5])
+    assert len(seen) == 1 and seen[0] >= 2
+
+
+def test_what_skmm_adds_gives_way_to_the_users_callbacks():
+    def kinds(callbacks, optimizer=None):
+        add_early_stopping(callbacks, 3, optimizer)
+        return [type(cb).__name__ for cb in callbacks]
+
+    assert kinds([]) == ["EarlyStopping", "WeightAverage", "ReduceLROnPlateau"]
+    # the user's own stopping takes the place of skmm's, and nothing is averaged
+    mine = keras.callbacks.EarlyStopping(monitor="val_a_accuracy", mode="max")
+    assert kinds([mine]) == ["EarlyStopping", "ReduceLROnPlateau"]
+    # learning-rate callbacks or a schedule keep their learning rate
+    assert kinds([keras.callbacks.ReduceLROnPlateau()]).count("ReduceLROnPlateau") == 1
+    assert "ReduceLROnPlateau" not in kinds([keras.callbacks.LearningRateScheduler(
+        lambda epoch, lr: lr)])
+    schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, 100, 0.9)
+    assert "ReduceLROnPlateau" not in kinds([], keras.optimizers.Adam(schedule))
+    assert "ReduceLROnPlateau" in kinds([], keras.optimizers.Adam(1e-3))
+
+
+def test_the_learning_rate_drops_by_4_after_an_epoch_without_progress():
+    model = tiny_model()
+    model.optimizer.learning_rate = 0.01
+    callbacks = []
+    add_early_stopping(callbacks, 3, model.optimizer)
+    plateau = callbacks[-1]
+    plateau.set_model(model)
+    plateau.on_train_begin()
+    plateau.on_epoch_end(0, {"val_loss": 1.0})
+    plateau.on_epoch_end(1, {"val_loss": 1.5})
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(
+        0.0025)
