@@ -48,9 +48,10 @@ def resolve(distribution):
                     "KERAS_BACKEND=jax).", UserWarning, stacklevel=4)
             return None
         raise ValueError(
-            f"distribution={distribution!r} needs the JAX backend; Keras distributes training "
-            f"on JAX only and this process runs {backend!r}. Set KERAS_BACKEND=jax before "
-            "importing keras, or leave distribution=None to train on one device."
+            f"distribution={type(distribution).__name__}(...) needs the JAX backend; Keras "
+            f"distributes training on JAX only and this process runs {backend!r}. Set "
+            "KERAS_BACKEND=jax before importing keras, or leave distribution=None to train on "
+            "one device."
         )
     if isinstance(distribution, str):  # "auto", validated by the estimator
         devices = keras.distribution.list_devices()
