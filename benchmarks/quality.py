@@ -204,17 +204,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds or (1 if args.quick else 3)))
     params = dict(map(_literal, args.params))
+    router_params = dict(map(_literal, args.router))
     rows, timings = [], []
     for name in args.datasets:
         result, timing = run_dataset(name, DATASETS[name], args.quick,
                                      4000 if args.quick else 0, seeds, params,
                                      baselines=not args.skmm_only,
-                                     router_params=dict(map(_literal, args.router)))
+                                     router_params=router_params)
         print(f"{name}: {timing['train rows']} training rows, skmm trained {timing['epochs']} "
               "epochs", flush=True)
         rows += result
         timings.append(timing)
-    tried = {**params, **{f"router {k}": v for k, v in map(_literal, args.router)}}
+    tried = {**params, **{f"router {k}": v for k, v in router_params.items()}}
     print(f"\nskmm {tried or 'defaults'}, {len(seeds)} seed(s)")
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("(ratio = skmm's mean / the best baseline's mean)\n")

@@ -90,9 +90,9 @@ def add_early_stopping(callbacks, patience, optimizer=None):
     ``LearningRateSchedule``.
     """
     if not any(isinstance(cb, keras.callbacks.EarlyStopping) for cb in callbacks):
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=patience, restore_best_weights=True))
-        callbacks.append(WeightAverage())  # after EarlyStopping: its end comes last
+        # WeightAverage sets the final weights, so EarlyStopping keeps no copy of its own
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience))
+        callbacks.append(WeightAverage())
     steered = any(isinstance(cb, (keras.callbacks.ReduceLROnPlateau,
                                   keras.callbacks.LearningRateScheduler)) for cb in callbacks)
     scheduled = optimizer is not None and isinstance(

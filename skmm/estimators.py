@@ -292,7 +292,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
     def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False, classes=None):
         self._validate_params()
         arrays = _inputs.arrays_for_fit(self, X, y, reset)
-        n = len(next(iter(arrays.values())))
+        n = _inputs.n_rows(arrays)
         if reset:
             self.targets_ = splitter_for(self.targets, self._task, type(self).__name__).fit(y)
             if classes is not None:
@@ -346,14 +346,15 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
 
     def _train(self, arrays, encoded, weights, epochs, stop_early=False, seed=None, shards=1):
         """Step 4: one call to ``model.fit`` with everything routed (an extension point)."""
-        use_weights = any((w != 1.0).any() for w in weights.values())
         routed = self._routed_params()
         callbacks = _params.make_callbacks(self.callbacks, routed)
         if stop_early:
             _training.add_early_stopping(callbacks, self.n_iter_no_change, self.model_.optimizer)
         (arrays, encoded, weights), held_out = _training.split_rows(
             (arrays, encoded, weights), self.validation_split, stop_early, seed, shards)
-        use_weights = use_weights or shards > 1  # padding rows weigh zero
+        # every row's weight, the padding's zeros included: all 1 means none need passing
+        parts = [weights] if held_out is None else [weights, held_out[2]]
+        use_weights = any((w != 1.0).any() for part in parts for w in part.values())
         wiring = self._wiring
         kwargs = {}
         if held_out is not None:
