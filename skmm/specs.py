@@ -45,6 +45,8 @@ class InputSpec:
     >>> from skmm import InputSpec
     >>> InputSpec("text", "tokens", (20,), "int32", vocabulary_size=500).vocabulary_size
     500
+    >>> InputSpec("numeric", "numeric", (66,), "float32", n_values=2).n_values  # + 64 bin codes
+    2
     """
 
     name: str

@@ -196,6 +196,10 @@ def test_from_columns_bins_numbers_by_default(frame):
     np.testing.assert_array_equal(out[:, 2:].sum(axis=1), [2, 2, 2, 2])
     plain = InputRouter.from_columns(numeric=["age", "income"], bins=None).fit_transform(frame)
     np.testing.assert_allclose(out[:, :2], plain["numeric"], rtol=1e-6)
+    # the spec says how many leading features are values (the rest, the bins' codes)
+    assert router.input_specs_["numeric"].n_values == 2
+    scaled = InputRouter.from_columns(numeric=["age", "income"], bins=None).fit(frame)
+    assert scaled.input_specs_["numeric"].n_values is None
 
 
 # -- the small-batch path against ColumnTransformer's general path ------------
