@@ -7,6 +7,7 @@ so it works with every Keras backend and inside ``ColumnTransformer``.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral
 
@@ -48,11 +49,41 @@ def _quantile_of_counts(length_counts: np.ndarray, q: Fraction) -> Fraction:
     return low + (position - below) * (high - low)
 
 
+def _float_document(value: float) -> str:
+    """A float as a document: a whole number as the integer, others as their shortest repr."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _document(value) -> str:
+    """One present, non-string value as a document: numbers compared as values.
+
+    A whole number is written as the integer whatever its type (``10115``,
+    ``10115.0``, ``np.float32(10115)``, an ``Int64`` or pyarrow value all give
+    ``"10115"``); other floats as the shortest string that reads back as the
+    same value in their own precision (``"2.5"``); bools as ``"True"`` and
+    ``"False"``; anything else with ``str``.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return "True" if value else "False"
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, (float, np.float64)):
+        value = float(value)
+        return _float_document(value) if math.isfinite(value) else repr(value)
+    if isinstance(value, np.floating):  # float16/float32/longdouble: their own shortest repr
+        return str(int(value)) if np.isfinite(value) and float(value).is_integer() else str(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(int(value)) if value == value.to_integral_value() else repr(float(value))
+    return str(value)
+
+
 def _as_documents(X) -> tuple[list[str], str | None]:
     """Return (documents, column name) from any accepted container.
 
-    Missing values (NaN, None, pd.NA, NaT) and empty strings become ``""``;
-    other non-string values are converted with ``str``.
+    Missing values (NaN, None, pd.NA, NaT) become ``""``; strings are kept as
+    they are; other values become documents by :func:`_document`, so a number
+    is one document whatever its dtype (``10115`` and ``10115.0`` are both
+    ``"10115"``).
     """
     name = None
     if isinstance(X, pd.DataFrame):
@@ -82,9 +113,25 @@ def _as_documents(X) -> tuple[list[str], str | None]:
                 f"DataFrame; got an array of shape {arr.shape}."
             )
         values = pd.Series(arr, dtype=object)
-    docs = values.to_numpy(dtype=object, na_value="")
-    docs = [d if type(d) is str else str(d) for d in docs]
-    return docs, (None if name is None else str(name))
+    return _documents(values), (None if name is None else str(name))
+
+
+def _documents(values: pd.Series) -> list[str]:
+    """The documents of one column (see :func:`_as_documents`)."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":  # no gaps possible
+        return list(map(str, values.to_numpy().tolist()))
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize == 8:
+        return [
+            "" if v != v else _float_document(v) if v - v == 0 else repr(v)  # NaN, finite, inf
+            for v in values.to_numpy().tolist()
+        ]
+    objects = values.to_numpy(dtype=object)  # na_value="" fails on some pyarrow types
+    missing = pd.isna(objects)
+    if missing.any():
+        objects = objects.copy()
+        objects[missing] = ""
+    return [d if type(d) is str else _document(d) for d in objects.tolist()]
 
 
 class TextSequencer(TransformerMixin, BaseEstimator):
@@ -93,6 +140,17 @@ class TextSequencer(TransformerMixin, BaseEstimator):
     The vocabulary is learned in :meth:`fit` only, most frequent token first
     (ties broken alphabetically, so fits are deterministic). Id 0 is padding
     and id 1 is the out-of-vocabulary token; real tokens start at 2.
+
+    Values are documents as values, so a column's dtype never decides its
+    tokens (a category column read as float at fit and as int at predict
+    keeps its ids): a whole number is written as the integer (``10115``,
+    ``10115.0``, a NumPy, nullable ``Int64`` or pyarrow 10115 all give
+    ``"10115"``), other numbers as the shortest string that reads back as the
+    same value (``"2.5"``), bools as ``"True"``/``"False"``. Strings are kept
+    as they are (the string ``"10115.0"`` stays ``"10115.0"``). Missing values
+    (NaN, None, ``pd.NA``, NaT) and ``""`` are empty documents: all-padding
+    rows. This holds for every ``split`` and for categories in a pandas
+    ``Categorical``.
 
     Parameters
     ----------
@@ -158,6 +216,15 @@ class TextSequencer(TransformerMixin, BaseEstimator):
            [0, 0, 0, 0]], dtype=int32)
     >>> seq.vocabulary_size_
     6
+
+    Categories compared as values, whatever the dtype:
+
+    >>> import pandas as pd
+    >>> zips = TextSequencer(split="whole", standardize=None, sequence_length=1)
+    >>> zips.fit_transform(pd.Series([10115.0, 2139.0, None])).ravel().tolist()
+    [2, 3, 0]
+    >>> zips.transform(pd.Series([10115, 2139, 94103])).ravel().tolist()  # 94103: unseen
+    [2, 3, 1]
     """
 
     _parameter_constraints = {

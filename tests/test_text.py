@@ -110,10 +110,45 @@ def test_accepted_containers_agree(make):
 
 def test_nan_none_na_and_non_strings():
     seq = TextSequencer(sequence_length=2).fit(["1 2 3", "x"])
-    out = seq.transform(pd.Series([np.nan, None, pd.NA, 1, 2.0], dtype=object))
+    out = seq.transform(pd.Series([np.nan, None, pd.NA, 1, 2.0, "2.0", 2.5], dtype=object))
     assert not out[:3].any()
     assert out[3, 0] == seq.vocabulary_["1"]
-    assert out[4, 0] == 1  # "2.0" -> "20" after stripping punctuation: unknown
+    assert out[4, 0] == seq.vocabulary_["2"]  # the number 2.0 is the document "2"
+    assert out[5, 0] == 1  # the string "2.0" stays "2.0": "20" after punctuation, unknown
+    assert out[6, 0] == 1  # 2.5 -> "2.5" -> "25": unknown
+
+
+@pytest.mark.parametrize("value, document", [
+    (10115, "10115"), (10115.0, "10115"), (np.int16(-7), "-7"), (np.uint64(2**63), str(2**63)),
+    (np.float64(10115.0), "10115"), (np.float32(10115.0), "10115"), (-0.0, "0"),
+    (2.5, "2.5"), (0.1, "0.1"), (np.float32(0.1), "0.1"), (1e-7, "1e-07"),
+    (float("inf"), "inf"), (True, "True"), (np.bool_(False), "False"),
+    ("10115.0", "10115.0"), (" a b ", " a b "), ("", ""),
+    (np.nan, ""), (None, ""), (pd.NA, ""), (pd.NaT, ""),
+])
+def test_values_become_documents_as_values(value, document):
+    from skmm.text import _as_documents
+
+    assert _as_documents(pd.Series([value], dtype=object))[0] == [document]
+    assert _as_documents([value])[0] == [document]
+
+
+@pytest.mark.parametrize("split", ["whole", "whitespace", str.split])
+def test_a_number_is_one_category_whatever_its_dtype(split):
+    fit = pd.Series([10115.0, 2139.0, np.nan, 10115.0], name="zip")  # a gap: read as float
+    seq = TextSequencer(split=split, standardize=None, sequence_length=1).fit(fit)
+    assert set(seq.vocabulary_) == {"10115", "2139"}
+    expected = [[seq.vocabulary_["10115"]], [seq.vocabulary_["2139"]], [1], [0]]
+    for predict in (pd.Series([10115, 2139, 94103, None], dtype="Int64"),
+                    pd.Series([10115, 2139, 94103, None], dtype="float32"),
+                    pd.Series(pd.Categorical([10115, 2139, 94103, None])),
+                    pd.Series([10115, 2139, 94103, None], dtype=object),
+                    np.array([10115, 2139, 94103, np.nan])):
+        assert seq.transform(predict).tolist() == expected, predict
+    assert seq.transform(pd.Series([10115, 2139, 94103, 0])).tolist()[:3] == expected[:3]
+    # strings are not numbers: "10115.0" as text is a category of its own
+    assert seq.transform(pd.Series(["10115.0", "10115"])).ravel().tolist() == [
+        1, seq.vocabulary_["10115"]]
 
 
 def test_empty_corpus_fits_to_reserved_ids_only():
