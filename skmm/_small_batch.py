@@ -3,7 +3,8 @@
 ``ColumnTransformer.transform`` plus ``StandardScaler.transform`` spend about
 2.5 ms validating a one-row DataFrame. For at most :data:`SMALL_BATCH` rows
 each fitted transformer gets its columns directly, and ``StandardScaler`` and
-``QuantileBins`` run as plain NumPy on the same dtype. The result is
+``QuantileBins`` (imputing gaps included; NumPy, nullable and pyarrow number
+and bool columns) run as plain NumPy on the same dtype. The result is
 bit-identical to the general path (``tests/test_routing.py``); wherever the
 direct path does not apply or meets an error it returns None, and the general
 path runs (and explains the error).
@@ -12,6 +13,7 @@ path runs (and explains the error).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
 from .preprocessing import QuantileBins
@@ -40,6 +42,31 @@ def _numeric_columns(X, columns, fitted_names):
     return out
 
 
+def _float64_columns(X, columns, fitted_names):
+    """X's columns as one float64 array with NaN for gaps, as ``validate_data`` makes it.
+
+    Numbers and bools in NumPy, nullable (``Int64``, ``Float64``, ``boolean``)
+    or pyarrow columns; None for any other column, or names that do not match
+    fit (the transformer's own validation must then run, and explain).
+    """
+    if not isinstance(columns, list) or fitted_names is None or list(fitted_names) != columns:
+        return None
+    out = np.empty((len(X), len(columns)), dtype=np.float64)
+    for j, column in enumerate(columns):
+        series = X[column]
+        dtype = series.dtype
+        if isinstance(dtype, np.dtype):
+            if dtype.kind not in "biuf":
+                return None
+            out[:, j] = series.to_numpy()
+        elif (isinstance(dtype, pd.CategoricalDtype)
+              or not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))):
+            return None
+        else:
+            out[:, j] = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
 def _direct_transform(trans, X, columns):
     """``trans.transform(X[columns])`` without the validation layers, where that is exact."""
     if trans == "passthrough":
@@ -55,10 +82,11 @@ def _direct_transform(trans, X, columns):
                 values /= trans.scale_
             return values
     elif type(trans) is QuantileBins:
-        values = _numeric_columns(X, columns, getattr(trans, "feature_names_in_", None))
+        values = _float64_columns(X, columns, getattr(trans, "feature_names_in_", None))
         if values is not None:
-            values = values.astype(np.float64, copy=False)
-            if not np.isfinite(values).all():
+            # NaN is a gap to fill where the bins impute; infinity never is
+            bad = np.isinf(values) if trans.missing == "median" else ~np.isfinite(values)
+            if bad.any():
                 raise ValueError("not finite")  # the general path explains it
             return trans._transform_array(values)
     return trans.transform(X[columns])

@@ -40,6 +40,22 @@ def _vocabulary_size(transformer):
     return getattr(_final_step(transformer), "vocabulary_size_", None)
 
 
+def _polars_as_pandas(X):
+    """A polars DataFrame as pandas, to read its columns' kinds (pyarrow dtypes keep a
+    bool or int with nulls what it is); anything else as it is."""
+    if type(X).__module__.split(".")[0] == "polars" and hasattr(X, "to_pandas"):
+        return X.to_pandas(use_pyarrow_extension_array=True)
+    return X
+
+
+def _imputes(transformer):
+    """Whether a numeric transformer (or a pipeline step) fills NaN itself."""
+    steps = [s for _, s in transformer.steps] if isinstance(transformer, Pipeline) \
+        else [transformer]
+    return any(isinstance(s, SimpleImputer) or getattr(s, "missing", None) == "median"
+               for s in steps)
+
+
 def _is_empty(columns):
     """An empty column selection: no names, no indices, or a mask with no True."""
     if callable(columns) or isinstance(columns, (str, int)):
@@ -121,7 +137,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         numeric_name="numeric",
         scale=True,
         bins=32,
-        impute=False,
+        impute=True,
         max_tokens=20000,
         sequence_length=None,
         ngrams=2,
@@ -131,17 +147,20 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         Parameters
         ----------
         numeric : list of str
-            Numeric columns, standardised together into one input.
+            Numeric columns (numbers and bools, NumPy, nullable, pyarrow or
+            polars), standardised together into one input.
         text : list of str
             Free-text columns; each gets its own :class:`~skmm.TextSequencer`
             and an input named after the column (characters Keras does not
             accept in names become ``_``).
         categorical : list of str
-            Columns of categories (strings with few values); each becomes a
-            one-token input (``TextSequencer(split="whole",
+            Columns of categories (strings or numbers with few values); each
+            becomes a one-token input (``TextSequencer(split="whole",
             standardize=None, sequence_length=1)``) that the default
-            architecture embeds. Unseen categories map to the
-            out-of-vocabulary id.
+            architecture embeds. Categories are compared as values: a number
+            is one category whatever its dtype (10115 and 10115.0 are both
+            ``"10115"``), strings are kept as they are. Unseen categories map
+            to the out-of-vocabulary id, missing ones to padding (id 0).
         numeric_name : str, default="numeric"
             Name of the numeric input.
         scale : bool, default=True
@@ -152,11 +171,20 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
             one-hot code of its quantile bin (:class:`skmm.preprocessing.QuantileBins`),
             so the network learns thresholds as easily as a tree does.
             None or 0: standardised values only (``StandardScaler``).
-        impute : bool, default=False
-            Fill missing numbers with the column median and add a 0/1
-            missing-indicator column per column that had gaps
-            (``SimpleImputer(add_indicator=True)``). Off by default, so NaN in
-            a numeric column is reported instead of silently filled.
+        impute : bool, default=True
+            Fill missing numbers (NaN, None, ``pd.NA``, polars nulls) with the
+            column's median and add a 0/1 missing-indicator feature per column
+            that had gaps in fit, like ``SimpleImputer(strategy="median",
+            add_indicator=True)``. A gap at transform in a column that had
+            none in fit is filled with its fit median, without an indicator
+            (the features are fixed by fit). With ``bins`` (the default) the
+            :class:`~skmm.preprocessing.QuantileBins` step does it
+            (``missing="median"``): statistics are learned from the values
+            present, the values still lead the input (``n_values``) and the
+            indicators come last, and ``partial_fit`` works. With
+            ``bins=None`` or ``scale=False`` a ``SimpleImputer`` step comes
+            first (no ``partial_fit``). False refuses NaN, naming the column.
+            Infinite values are always refused.
         max_tokens, sequence_length
             Passed to every ``TextSequencer``.
         ngrams : int, sequence of int or None, default=2
@@ -172,10 +200,24 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
 
         Examples
         --------
+        >>> import numpy as np
+        >>> import pandas as pd
         >>> from skmm import InputRouter
         >>> router = InputRouter.from_columns(numeric=["age", "income"], text=["review"])
         >>> [name for name, _, _ in router.transformers]
         ['numeric', 'review']
+
+        A gap in ``income`` is filled with its median (2.0, standardised: 0)
+        and flagged in a last feature:
+
+        >>> X = pd.DataFrame({"age": [20, 30, 40], "income": [1.0, np.nan, 3.0],
+        ...                   "review": ["good", "bad product", None]})
+        >>> router.fit_transform(X)["numeric"][:, [0, 1, -1]].round(2)
+        array([[-1.22, -1.  ,  0.  ],
+               [ 0.  ,  0.  ,  1.  ],
+               [ 1.22,  1.  ,  0.  ]], dtype=float32)
+        >>> router.input_specs_["numeric"].n_values  # two values lead, bins and indicator follow
+        2
         """
         def as_list(columns):
             return [columns] if isinstance(columns, str) else list(columns)
@@ -183,11 +225,15 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         numeric, text, categorical = as_list(numeric), as_list(text), as_list(categorical)
         transformers = []
         if numeric:
-            steps = [SimpleImputer(strategy="median", add_indicator=True)] if impute else []
-            if scale:
-                steps.append(QuantileBins(bins) if bins else StandardScaler())
-            block = (make_pipeline(*steps) if len(steps) > 1
-                     else steps[0] if steps else "passthrough")
+            if scale and bins:  # imputes itself, so that it keeps partial_fit
+                block = QuantileBins(bins, missing="median" if impute else "error")
+            else:
+                steps = [SimpleImputer(strategy="median", add_indicator=True,
+                                       keep_empty_features=True)] if impute else []
+                if scale:
+                    steps.append(StandardScaler())
+                block = (make_pipeline(*steps) if len(steps) > 1
+                         else steps[0] if steps else "passthrough")
             transformers.append((numeric_name, block, numeric))
 
         def input_name(column, suffix):
@@ -212,14 +258,16 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
     def from_frame(cls, X, *, max_categories=50, **kwargs):
         """Build :meth:`from_columns` for a DataFrame by looking at its columns.
 
-        Numbers and bools are numeric; a ``category`` column, or a string
-        column with at most ``max_categories`` distinct values that are
-        single short phrases (at most 3 words on average), is categorical;
-        any other column is free text.
+        Numbers and bools are numeric (NumPy, nullable, pyarrow-backed or
+        polars; gaps are imputed unless ``impute=False``); a ``category``
+        column, or a string column with at most ``max_categories`` distinct
+        values that are single short phrases (at most 3 words on average),
+        is categorical; any other column is free text.
 
         Parameters
         ----------
         X : DataFrame
+            pandas or polars.
         max_categories : int, default=50
         **kwargs
             Passed to :meth:`from_columns` (``impute``, ``ngrams``, ...).
@@ -238,6 +286,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         >>> [(name, cols) for name, _, cols in InputRouter.from_frame(X).transformers]
         [('numeric', ['price']), ('review', 'review'), ('color', 'color')]
         """
+        X = _polars_as_pandas(X)  # only to read the columns' kinds
         numeric, text, categorical = [], [], []
         for column in X.columns:
             values = X[column]
@@ -321,10 +370,14 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         later calls pass each transformer its columns of the new chunk through
         its own ``partial_fit``. With :class:`~skmm.TextSequencer`,
         ``StandardScaler`` and :class:`~skmm.preprocessing.QuantileBins`
-        (what :meth:`from_columns` builds without ``impute``) the result is
-        the router :meth:`fit` learns on all the chunks at once: the same
-        vocabularies and sequence lengths, and the same scaling up to
-        floating-point rounding.
+        (what :meth:`from_columns` builds by default, imputing gaps included)
+        the result is the router :meth:`fit` learns on all the chunks at once:
+        the same vocabularies, sequence lengths, bin edges, medians and
+        missing indicators (up to ``QuantileBins.subsample`` rows; beyond, the
+        edges and medians come from a uniform sample), and the same scaling up
+        to floating-point rounding. ``from_columns(bins=None)`` and
+        ``scale=False`` impute with a ``SimpleImputer``, which has no
+        ``partial_fit``: pass ``impute=False`` there, or fit on a sample.
 
         Parameters
         ----------
@@ -358,8 +411,10 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
                         f"InputRouter.partial_fit: input {name!r} uses a "
                         f"{type(trans).__name__}, which has no partial_fit. Give that input "
                         "a transformer that has one (TextSequencer, StandardScaler, "
-                        "QuantileBins), or fit the router once on a sample that fits in "
-                        "memory and freeze it (sklearn.frozen.FrozenEstimator)."
+                        "QuantileBins: from_columns with bins, the default, imputes gaps "
+                        "and streams; with bins=None or scale=False pass impute=False), or "
+                        "fit the router once on a sample that fits in memory and freeze it "
+                        "(sklearn.frozen.FrozenEstimator)."
                     )
             return self.fit(X, y)
         if not isinstance(X, pd.DataFrame):
@@ -399,6 +454,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
 
     def _explain_non_numeric(self, X, exc, fitted):
         """Re-raise a numeric transformer's error naming the input and the bad columns."""
+        X = _polars_as_pandas(X)
         if not isinstance(X, pd.DataFrame) or str(exc).startswith("InputRouter"):
             return
         entries = self.transformers_ if fitted else self.transformers
@@ -418,9 +474,11 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
                     f"column(s) {not_numbers} ({exc}). Route text columns through a "
                     "TextSequencer, or encode categories before this input."
                 ) from exc
+            # an imputing block takes NaN: only infinite values can be what it refused
+            bad = np.isinf if _imputes(trans) else (lambda v: ~np.isfinite(v))
             non_finite = [
                 c for c in numeric
-                if not np.isfinite(X[c].to_numpy(dtype=np.float64, na_value=np.nan)).all()
+                if bad(X[c].to_numpy(dtype=np.float64, na_value=np.nan)).any()
             ]
             if non_finite:
                 self._raise_non_finite(name, f"column(s) {non_finite}")
@@ -429,8 +487,9 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
     def _raise_non_finite(name, where):
         raise ValueError(
             f"InputRouter: numeric input {name!r} has NaN or infinite values in {where}. "
-            "Impute them (e.g. a Pipeline with SimpleImputer for this input) or drop "
-            "those rows."
+            "Replace infinite values, and impute NaN (InputRouter.from_columns does by "
+            "default; in your own router, a SimpleImputer before this input's scaler) or "
+            "drop those rows."
         )
 
     def set_output(self, *, transform=None):

@@ -172,7 +172,7 @@ def test_from_columns_categorical_and_impute():
     unseen = router.transform(X.assign(color=["green", "red", "blue", "red"]))["color"]
     assert unseen[0, 0] == 1  # out of vocabulary
     with pytest.raises(ValueError, match=r"NaN or infinite values in column\(s\) \['x'\]"):
-        InputRouter.from_columns(numeric=["x"]).fit(X)
+        InputRouter.from_columns(numeric=["x"], impute=False).fit(X)
 
 
 def test_from_frame_detects_column_kinds():
@@ -220,12 +220,13 @@ def _mixed_frame(n, seed=0):
 @pytest.mark.parametrize("router", [
     InputRouter.from_columns(numeric=["f64", "i64", "flag"], text=["text"],
                              categorical=["color"]),
-    InputRouter.from_columns(numeric=["f64", "gappy"], text="text", impute=True),
+    InputRouter.from_columns(numeric=["f64", "gappy"], text="text"),
+    InputRouter.from_columns(numeric=["f64", "gappy", "flag"], bins=None),
     InputRouter.from_columns(numeric=["f32", "i64"], bins=None),
     InputRouter([("a", StandardScaler(), ["f32"]), ("b", StandardScaler(with_mean=False),
                                                     ["f64", "i64"]),
                  ("c", "passthrough", ["flag", "i64"]), ("t", TextSequencer(), "text")]),
-], ids=["bins-text-category", "impute", "scaler", "mixed"])
+], ids=["bins-text-category", "impute", "impute-scaler", "scaler", "mixed"])
 def test_small_batch_path_is_bit_identical(router, monkeypatch):
     train, test = _mixed_frame(300), _mixed_frame(40, seed=1)
     router.fit(train)
@@ -240,14 +241,43 @@ def test_small_batch_path_is_bit_identical(router, monkeypatch):
             np.testing.assert_array_equal(fast[name], general[name], strict=True)
 
 
+def test_small_batch_path_is_taken_by_the_imputing_default(monkeypatch):
+    from skmm.preprocessing import QuantileBins
+
+    train = _mixed_frame(300).astype({"i64": "Int64", "f32": "double[pyarrow]"})
+    router = InputRouter.from_columns(numeric=["f64", "gappy", "flag", "i64", "f32"],
+                                      text=["text"], categorical=["color"]).fit(train)
+    row = train.iloc[[0]].assign(f64=np.nan)
+    row.loc[row.index[0], "i64"] = pd.NA
+    assert row["i64"].dtype == "Int64"
+    expected = router.transform(row)
+
+    def general(*args, **kwargs):
+        raise AssertionError("the general path ran")
+
+    monkeypatch.setattr(ColumnTransformer, "transform", general)
+    monkeypatch.setattr(QuantileBins, "transform", general)
+    got = router.transform(row)
+    for name in expected:
+        np.testing.assert_array_equal(got[name], expected[name], strict=True)
+
+
 def test_small_batch_path_hands_errors_to_the_general_path():
-    router = InputRouter.from_columns(numeric=["f64", "i64"], text=["text"])
+    router = InputRouter.from_columns(numeric=["f64", "i64"], text=["text"], impute=False)
     router.fit(_mixed_frame(50))
     bad = _mixed_frame(2)
     bad.loc[0, "f64"] = np.nan
     with pytest.raises(ValueError, match=r"'numeric' has NaN or infinite values in column\(s\) "
                                          r"\['f64'\]"):
         router.transform(bad)
+    # the imputing default takes NaN but not infinity, and names only that column
+    imputing = InputRouter.from_columns(numeric=["f64", "i64", "gappy"]).fit(_mixed_frame(50))
+    bad = _mixed_frame(2).assign(gappy=np.nan)
+    bad.loc[1, "f64"] = -np.inf
+    for rows in (bad, pd.concat([bad] * 600)):  # both sides of SMALL_BATCH
+        with pytest.raises(ValueError, match=r"'numeric' has NaN or infinite values in "
+                                             r"column\(s\) \['f64'\]"):
+            imputing.transform(rows)
     bad = _mixed_frame(2).astype({"f64": object})
     bad.loc[0, "f64"] = "twelve"
     with pytest.raises(ValueError, match=r"not numbers in column\(s\) \['f64'\]"):
@@ -279,11 +309,16 @@ def test_partial_fit_in_chunks_equals_fit():
     np.testing.assert_allclose(got["numeric"], expected["numeric"], rtol=1e-5, atol=1e-6)
 
 
-def test_partial_fit_names_the_input_that_cannot_stream():
-    router = InputRouter.from_columns(numeric=["f64", "gappy"], impute=True)
-    with pytest.raises(ValueError, match="input 'numeric' uses a Pipeline, which has no "
-                                         "partial_fit"):
+@pytest.mark.parametrize("kwargs, name", [({"bins": None}, "Pipeline"),
+                                          ({"scale": False}, "SimpleImputer")])
+def test_partial_fit_names_the_input_that_cannot_stream(kwargs, name):
+    # without bins the imputer is scikit-learn's, which has no partial_fit
+    router = InputRouter.from_columns(numeric=["f64", "gappy"], **kwargs)
+    with pytest.raises(ValueError, match=f"input 'numeric' uses a {name}, which has no "
+                                         "partial_fit.*impute=False"):
         router.partial_fit(_mixed_frame(10))
+    InputRouter.from_columns(numeric=["f64"], impute=False, **kwargs).partial_fit(
+        _mixed_frame(10))
 
 
 def test_quantile_bins_reservoir_beyond_subsample():
@@ -302,10 +337,118 @@ def test_quantile_bins_reservoir_beyond_subsample():
 
 
 def test_partial_fit_explains_gaps_in_a_later_chunk():
-    router = InputRouter.from_columns(numeric=["f64", "i64"], text=["text"])
+    router = InputRouter.from_columns(numeric=["f64", "i64"], text=["text"], impute=False)
     router.partial_fit(_mixed_frame(20))
     bad = _mixed_frame(5, seed=2)
     bad.loc[2, "f64"] = np.nan
     with pytest.raises(ValueError, match=r"'numeric' has NaN or infinite values in column\(s\) "
                                          r"\['f64'\]"):
         router.partial_fit(bad)
+
+
+# -- gaps in numeric columns: imputed by default ------------------------------
+
+def _gappy(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "a": np.where(rng.random(n) < 0.3, np.nan, rng.normal(size=n)),
+        "b": rng.integers(0, 100, size=n).astype(float),  # no gaps at fit
+        "c": np.where(rng.random(n) < 0.1, np.nan, rng.exponential(size=n)),
+    })
+
+
+def test_default_router_imputes_the_median_and_flags_gaps_seen_in_fit():
+    train = _gappy(500)
+    router = InputRouter.from_columns(numeric=["a", "b", "c"], bins=4).fit(train)
+    bins = router.named_transformers_["numeric"]
+    np.testing.assert_array_equal(bins.medians_, train.median().to_numpy())
+    assert bins.indicator_features_.tolist() == [0, 2]  # "b" had no gap
+    spec = router.input_specs_["numeric"]
+    assert spec.n_values == 3  # the values lead; 3 x 4 bins, then 2 indicators
+    assert spec.shape == (3 + 12 + 2,)
+    names = bins.get_feature_names_out()
+    assert names[:3].tolist() == ["a", "b", "c"]
+    assert names[-2:].tolist() == ["missingindicator_a", "missingindicator_c"]
+    # statistics of the values present
+    np.testing.assert_allclose(bins.mean_, train.mean().to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(bins.scale_, train.std(ddof=0).to_numpy(), rtol=1e-12)
+
+    rows = pd.DataFrame({"a": [np.nan, 1.0], "b": [np.nan, 5.0], "c": [2.0, np.nan]})
+    for frame in (rows, pd.concat([rows] * 600, ignore_index=True)):  # both paths
+        out = router.transform(frame)["numeric"][:2]
+        filled = rows.fillna(train.median())
+        expected = bins.transform(filled)  # a gap is encoded as its column's median
+        expected[:, -2:] = [[1, 0], [0, 1]]  # "b"'s gap (new at predict) has no indicator
+        np.testing.assert_array_equal(out, expected.astype(np.float32))
+
+
+def test_no_gaps_no_change():
+    # without gaps the imputing default gives exactly what impute=False gives
+    frame = _mixed_frame(300)
+    cols = ["f64", "f32", "i64", "flag"]
+    a = InputRouter.from_columns(numeric=cols).fit(frame)
+    b = InputRouter.from_columns(numeric=cols, impute=False).fit(frame)
+    np.testing.assert_array_equal(a.transform(frame)["numeric"], b.transform(frame)["numeric"],
+                                  strict=True)
+    assert a.input_specs_ == b.input_specs_
+
+
+def test_column_with_no_value_at_all_is_filled_with_zero():
+    frame = _gappy(50).assign(a=np.nan)
+    router = InputRouter.from_columns(numeric=["a", "b"]).fit(frame)
+    out = router.transform(frame)["numeric"]
+    assert np.isfinite(out).all()
+    np.testing.assert_array_equal(out[:, 0], 0.0)
+    np.testing.assert_array_equal(out[:, -1], 1.0)  # its indicator
+
+
+def test_scaler_and_passthrough_impute_with_simple_imputer():
+    train = _gappy(200)
+    for kwargs in ({"bins": None}, {"scale": False}):
+        router = InputRouter.from_columns(numeric=["a", "b", "c"], **kwargs).fit(train)
+        out = router.transform(train.assign(b=np.nan))["numeric"]
+        assert out.shape == (200, 5) and np.isfinite(out).all()
+        assert router.input_specs_["numeric"].n_values is None
+    expected = SimpleImputer(strategy="median", add_indicator=True).fit(train)
+    np.testing.assert_array_equal(out, expected.transform(train.assign(b=np.nan))
+                                  .astype(np.float32))
+
+
+def test_partial_fit_with_gaps_equals_fit():
+    frame = _gappy(1000, seed=5)
+    frame.loc[:599, "b"] = frame.loc[:599, "b"].fillna(0)
+    frame.loc[700, "b"] = np.nan  # the first gap of "b" comes in a late chunk
+    router = InputRouter.from_columns(numeric=["a", "b", "c"], bins=8)
+    whole = clone(router).fit(frame)
+    chunked = clone(router)
+    for start in range(0, len(frame), 128):
+        chunked.partial_fit(frame.iloc[start:start + 128])
+    assert chunked.input_specs_ == whole.input_specs_
+    got, expected = (r.named_transformers_["numeric"] for r in (chunked, whole))
+    assert got.indicator_features_.tolist() == expected.indicator_features_.tolist() == [0, 1, 2]
+    np.testing.assert_array_equal(got.medians_, expected.medians_)
+    for a, b in zip(got.edges_, expected.edges_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(got.mean_, expected.mean_, rtol=1e-12)
+    np.testing.assert_allclose(got.scale_, expected.scale_, rtol=1e-12)
+    np.testing.assert_allclose(chunked.transform(frame)["numeric"],
+                               whole.transform(frame)["numeric"], rtol=1e-5, atol=1e-6)
+
+
+def test_imputing_bins_survive_pickle_and_clone():
+    router = InputRouter.from_columns(numeric=["a", "b", "c"]).fit(_gappy(100))
+    again = pickle.loads(pickle.dumps(router))
+    np.testing.assert_array_equal(again.transform(_gappy(30, 1))["numeric"],
+                                  router.transform(_gappy(30, 1))["numeric"])
+    assert clone(router).get_params()["numeric__missing"] == "median"
+
+
+def test_categories_compared_as_values_in_the_router():
+    fit = pd.DataFrame({"zip": [10115.0, 2139.0, np.nan, 10115.0], "x": [1.0, 2.0, 3.0, 4.0]})
+    router = InputRouter.from_columns(numeric=["x"], categorical=["zip"]).fit(fit)
+    ids = router.named_transformers_["zip"].vocabulary_
+    assert set(ids) == {"10115", "2139"}
+    predict = pd.DataFrame({"zip": [10115, 2139, 94103], "x": [1, 2, 3]})
+    for frame in (predict, pd.concat([predict] * 400, ignore_index=True)):
+        out = router.transform(frame)["zip"][:3, 0]
+        assert out.tolist() == [ids["10115"], ids["2139"], 1]
