@@ -166,3 +166,26 @@ def input_specs(arrays, routed=None):
 def take_rows(arrays, idx):
     """The rows ``idx`` of every array of a dict."""
     return {k: v[idx] for k, v in arrays.items()}
+
+
+def check_empty(est, X):
+    """Check a zero-row X against what fit saw (its columns or inputs), without routing it.
+
+    scikit-learn's transformers refuse zero rows, but a prediction for none is
+    a fair request (a filter that kept nothing): it gets an empty answer, and
+    X still gets the column checks a non-empty X would.
+    """
+    if is_input_dict(X):
+        missing = [n for n in est.input_specs_ if n not in X]
+        if missing:
+            raise ValueError(f"X is missing inputs {missing}; it has {list(X)}.")
+    elif est.router_ is not None:
+        if hasattr(X, "columns"):
+            est.router_._check_columns(X, "predict")
+    else:
+        width = np.shape(X)[1] if np.ndim(X) == 2 else None
+        if width != est.n_features_in_:
+            raise ValueError(
+                f"X has {width} features, but {type(est).__name__} is expecting "
+                f"{est.n_features_in_} features as input."
+            )

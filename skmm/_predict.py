@@ -35,6 +35,8 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ._containers import concat_heads
+
 
 class Predictor:
     """The compiled forward pass of one fitted model, batch by padded batch.
@@ -168,15 +170,17 @@ PREDICT_CHUNK = 16384
 
 
 def by_chunks(X, n: int, predict_rows):
-    """``predict_rows(rows)`` on each chunk of :data:`PREDICT_CHUNK` rows of X, joined in order.
+    """``predict_rows(rows)`` (a dict of per-head arrays) on each chunk of rows of X, joined.
 
-    Large inputs are encoded, predicted and decoded a chunk at a time, so
-    memory holds one chunk's encoded inputs and raw outputs, not the whole
-    input's.
+    Large inputs are encoded, predicted and decoded a chunk of
+    :data:`PREDICT_CHUNK` rows at a time, so memory holds one chunk's
+    encoded inputs and raw outputs, not the whole input's. The chunks'
+    per-head arrays are joined in order; the caller rebuilds y's container
+    once, from the whole.
     """
     if n <= PREDICT_CHUNK:
         return predict_rows(X)
-    return concat_predictions([predict_rows(rows) for rows in row_chunks(X, n, PREDICT_CHUNK)])
+    return concat_heads([predict_rows(rows) for rows in row_chunks(X, n, PREDICT_CHUNK)])
 
 
 def row_chunks(X, n: int, size: int):
@@ -189,17 +193,3 @@ def row_chunks(X, n: int, size: int):
             yield {k: v[start:stop] for k, v in X.items()}
         else:
             yield X[start:stop]
-
-
-def concat_predictions(parts):
-    """Join per-chunk predictions of the same container kind, in order."""
-    first = parts[0]
-    if len(parts) == 1:
-        return first
-    if isinstance(first, (pd.DataFrame, pd.Series)):
-        return pd.concat(parts)
-    if isinstance(first, dict):
-        return {k: np.concatenate([p[k] for p in parts]) for k in first}
-    if isinstance(first, pd.api.extensions.ExtensionArray):
-        return type(first)._concat_same_type(parts)
-    return np.concatenate(parts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import keras
+import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.compose import ColumnTransformer
@@ -25,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _distribution, _inputs, _params, _predict, _training
 from ._model import Wiring, build_model, compile_model, wire
 from ._seeding import scoped_seed, seed_of
+from .heads import class_heads
 from .history import HistoryMixin
 from .meta import ModelMeta
 from .persistence import KerasPickleMixin
@@ -39,7 +41,7 @@ def _may_have_class_heads(est) -> bool:
     if est._task == "regression":
         return False
     if hasattr(est, "targets_"):
-        return any(h.is_classification for h in est.targets_.heads_.values())
+        return bool(class_heads(est.targets_.heads_))
     return True
 
 
@@ -285,18 +287,49 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         return self._fit(X, y, sample_weight, self.epochs, reset=not (self.warm_start and fitted),
                          may_stop_early=True)
 
-    def partial_fit(self, X, y, sample_weight=None):
-        """Train one epoch on this batch; the first call also fits router, splitter, model."""
-        return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"))
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train one epoch on this batch, keeping the model between calls.
+
+        The first call also fits the router, the target splitter and the
+        model, from this batch alone: every class a class head will ever
+        see must be in it, or declared with ``classes``.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            As in :meth:`fit`.
+        classes : array-like or dict of head -> array-like, optional
+            Every class of each binary or multiclass head (as in
+            scikit-learn's ``partial_fit``), read on the first call; a plain
+            array-like is for the only head. A head with classes declared
+            is multiclass when they are more than two, whatever the first
+            batch shows.
+
+        Returns
+        -------
+        self
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from skmm import FunctionalEstimator
+        >>> X = np.random.default_rng(0).normal(size=(40, 3))
+        >>> y = pd.DataFrame({"size": ["S", "M"] * 20, "price": X[:, 0]})
+        >>> est = FunctionalEstimator(random_state=0)
+        >>> est = est.partial_fit(X, y, classes={"size": ["S", "M", "L"]})
+        >>> est.targets_.heads_["size"].kind, est.targets_.classes_["size"].tolist()
+        ('multiclass', ['L', 'M', 'S'])
+        """
+        return self._fit(X, y, sample_weight, 1, reset=not hasattr(self, "model_"),
+                         classes=classes)
 
     def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False, classes=None):
         self._validate_params()
         arrays = _inputs.arrays_for_fit(self, X, y, reset)
         n = _inputs.n_rows(arrays)
         if reset:
-            self.targets_ = splitter_for(self.targets, self._task, type(self).__name__).fit(y)
-            if classes is not None:
-                self.targets_.set_classes(classes)
+            self.targets_ = splitter_for(self.targets, self._task, type(self).__name__).fit(
+                y, classes=classes)
         encoded, observed = self.targets_.transform_with_mask(y)
         weights = head_weights(self.targets_.heads_, encoded, observed, sample_weight,
                                self.class_weight, n)
@@ -388,11 +421,18 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         batch = int(kwargs.pop("batch_size", _predict.PREDICT_BATCH))
         return self._predictor.predict(_inputs.transform_inputs(self, X), batch, **kwargs)
 
-    def _predict_chunks(self, X, finish):
-        """``finish(raw, rows)`` on each chunk of rows of X (:func:`skmm._predict.by_chunks`)."""
+    def _per_head(self, X, finish):
+        """``finish(raw)`` per chunk of rows of X, joined per head (``_predict.by_chunks``).
+
+        Zero rows give each head an empty output (after X's columns are checked).
+        """
         check_is_fitted(self, "model_")
-        return _predict.by_chunks(X, _inputs.n_rows(X),
-                                  lambda rows: finish(self._raw_predict(rows), rows))
+        n = _inputs.n_rows(X)
+        if n == 0:
+            _inputs.check_empty(self, X)
+            heads = self.targets_.heads_
+            return finish({h: np.zeros((0, heads[h].n_outputs), np.float32) for h in heads})
+        return _predict.by_chunks(X, n, lambda rows: finish(self._raw_predict(rows)))
 
     def predict(self, X):
         """Predict, returning y's container (DataFrame, dict, Series or array).
@@ -403,10 +443,14 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
 
         Returns
         -------
-        Predictions with the columns, keys, name and label values of y.
+        Predictions with the container, columns, keys, name, label values and
+        dtypes of y, whatever the number of rows (zero included); a pandas
+        X lends its index.
         """
-        return self._predict_chunks(X, lambda raw, rows: self.targets_.inverse_transform(
-            raw, index=rows.index if isinstance(rows, pd.DataFrame) else None))
+        check_is_fitted(self, "model_")
+        decoded = self._per_head(X, self.targets_.decode)
+        index = X.index if isinstance(X, (pd.DataFrame, pd.Series)) else None
+        return self.targets_.rebuild(decoded, index)
 
     @available_if(_may_have_class_heads)
     def predict_proba(self, X):
@@ -420,7 +464,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         ``classes_`` order.
         """
         check_is_fitted(self, "model_")
-        proba = self._predict_chunks(X, lambda raw, rows: self.targets_.probabilities(raw))
+        proba = self._per_head(X, self.targets_.probabilities)
         if len(self.targets_.heads_) == 1:
             return next(iter(proba.values()))
         return proba

@@ -2,10 +2,13 @@
 
 A *head* is one Keras output; its *kind* says what the targets are and so
 what the output layer, the loss, the encoding of y, the decoding of
-predictions, ``predict_proba`` and the score must be. Each kind is one
-:class:`HeadKind` subclass here, the way scikit-learn's losses each carry
-their link and ``predict_proba``; adding a kind is adding one class to
-:data:`KINDS`.
+predictions, ``predict_proba``, the score and the dtype predictions come
+back in must be. Each kind is one :class:`HeadKind` subclass here, the way
+scikit-learn's losses each carry their link and ``predict_proba``; adding a
+kind is adding one class to :data:`KINDS`. Nothing outside this module
+branches on a kind: :func:`detect` asks each kind whether a y column is its
+own, and the target splitter, the containers and the scores call the kind's
+hooks.
 
 The kinds, by the names :class:`~skmm.TargetSplitter` reports (scikit-learn's
 ``type_of_target`` names, plus ``count``):
@@ -21,6 +24,13 @@ continuous-multioutput   k, linear     mean squared error              mean R^2
 count                    1, exp        Poisson                         D^2 (Poisson)
 =======================  ============  ==============================  ================
 
+**Labels are compared as values.** A class label that is a number is the
+same class whatever its dtype: ``1``, ``1.0``, a nullable ``Int64`` 1, a
+pyarrow ``int64`` 1 and a polars ``Int64`` 1 are one class (classes are
+kept as ``int64`` when every label is a whole number, as ``float64``
+otherwise). Strings stay strings (``"1"`` is not ``1``), bools stay bools,
+and one head may not mix them. Predictions come back in the dtype y had.
+
 A class head whose model outputs logits (no activation, with a
 ``from_logits=True`` loss) is decoded through :meth:`HeadKind.inverse_link`;
 :meth:`HeadKind.check_output` decides which a model does, once, when the
@@ -35,21 +45,34 @@ Examples
 ('exponential', 'poisson', False)
 >>> get_kind("binary").inverse_link(np.array([[0.0]]))
 array([[0.5]])
+>>> canonical_labels(np.array([1, 2.0, np.int8(3)], dtype=object), "grade")
+array([1, 2, 3])
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from numbers import Number
+
 import keras
 import numpy as np
+import pandas as pd
 from scipy.special import expit, softmax
 from sklearn.metrics import accuracy_score, d2_tweedie_score, r2_score
+from sklearn.utils.multiclass import type_of_target
 
-from ._labels import class_indices, fit_classes
-
-__all__ = ["HeadKind", "KINDS", "get_kind", "CLASSIFICATION_KINDS", "REGRESSION_KINDS"]
+__all__ = [
+    "HeadKind", "KINDS", "get_kind", "detect", "canonical_labels", "class_heads",
+    "declare_classes", "matrix_is_one_head", "TargetColumn",
+    "CLASSIFICATION_KINDS", "REGRESSION_KINDS",
+]
 
 # Output activations that are the identity: the layer outputs logits (or plain values).
 _LINEAR = ("linear", None)
+
+# A numeric head that type_of_target calls multiclass but that has more
+# distinct values than this is a count or a measurement, not a label.
+MAX_AUTO_CLASSES = 30
 
 
 def _activation_name(layer):
@@ -70,8 +93,146 @@ def _loss_from_logits(loss):
     return None  # unknown, or a plain function: its keyword defaults are its own
 
 
+# -- label values -------------------------------------------------------------------------
+
+def is_label_dtype(dtype) -> bool:
+    """True when a column's dtype means labels (bool, strings, categories, objects)."""
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+        return True
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def canonical_labels(values, head_name):
+    """Labels as one plain numpy array, compared by value whatever dtype they came in.
+
+    Bools become ``bool``; numbers (Python, numpy, nullable or pyarrow) become
+    ``int64`` when every one is whole, ``float64`` otherwise; strings stay
+    strings in an ``object`` array. Mixing these is an error naming the head.
+
+    Parameters
+    ----------
+    values : 1-D array-like of labels, none missing
+    head_name : str
+        Named in the error.
+
+    Returns
+    -------
+    ndarray
+    """
+    values = np.asarray(values, dtype=object).reshape(-1)
+    if values.size == 0:
+        return values
+    types = {type(v) for v in values}
+    if all(t is bool or t is np.bool_ for t in types):
+        return values.astype(bool)
+    if all(issubclass(t, Number) and t is not bool and t is not np.bool_ for t in types):
+        numbers = values.astype(np.float64)
+        whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()
+        return numbers.astype(np.int64) if whole else numbers
+    if all(issubclass(t, str) for t in types):
+        return values
+    names = sorted({t.__name__ for t in types})
+    raise ValueError(
+        f"TargetSplitter: head {head_name!r} mixes label types {names}; the labels of one "
+        "head must all be strings, all numbers or all bools."
+    )
+
+
+def _same_family(a, b):
+    """Whether two canonical label arrays can be compared (numbers with numbers...)."""
+    def family(arr):
+        return "b" if arr.dtype == bool else "n" if arr.dtype.kind in "iuf" else "s"
+    return family(a) == family(b)
+
+
+def matrix_is_one_head(values):
+    """Whether a 2-D numeric y array is one head (a 0/1 indicator matrix, or real values).
+
+    Otherwise (labels, or integers of several classes per column) each
+    column is a head of its own.
+    """
+    column = TargetColumn("y", np.asarray(values, dtype=object), [np.asarray(values).dtype])
+    if column.labels:
+        return False
+    return column.type_of_target() in ("multilabel-indicator", "continuous-multioutput")
+
+
+def class_heads(heads):
+    """The names of the heads that predict classes (``predict_proba``, ``classes_``)."""
+    return [name for name, head in heads.items() if head.head_kind.is_classification]
+
+
+# -- a y column, as detection sees it --------------------------------------------------------
+
+@dataclass
+class TargetColumn:
+    """What :func:`detect` knows of one head's observed y values.
+
+    Attributes
+    ----------
+    name : str
+    values : ndarray of object, shape (n_observed, n_columns)
+    dtypes : list
+        y's dtype of each column.
+    task : {None, "classification", "regression"}
+    """
+
+    name: str
+    values: np.ndarray
+    dtypes: list
+    task: str | None = None
+
+    @property
+    def width(self):
+        return self.values.shape[1]
+
+    @property
+    def labels(self):
+        """Strings, bools, categories (any column of them): labels whatever their count."""
+        return any(is_label_dtype(dt) for dt in self.dtypes)
+
+    def numbers(self):
+        """The values as float64, or an error naming the head when they are not numbers."""
+        try:
+            return self.values.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"TargetSplitter: head {self.name!r} must hold numbers; it holds "
+                f"{sorted({type(v).__name__ for v in self.values.ravel()})}."
+            ) from None
+
+    def type_of_target(self):
+        """scikit-learn's ``type_of_target`` of the numbers, with an error naming the head."""
+        numbers = self.numbers()
+        try:
+            return type_of_target(numbers[:, 0] if self.width == 1 else numbers,
+                                  input_name=self.name)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"TargetSplitter: cannot tell what kind of target head {self.name!r} is "
+                f"({exc})."
+            ) from None
+
+    def n_distinct(self):
+        return len(pd.unique(self.values[:, 0]))
+
+
+# -- restoring y's dtype ---------------------------------------------------------------------
+
+def _in_dtype(values, dtype):
+    """``values`` in ``dtype`` (numpy or pandas extension); as they are if it cannot hold them."""
+    if dtype is None:
+        return values
+    try:
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # nullable, pyarrow, category
+            return pd.array(values, dtype=dtype)
+        return np.asarray(values).astype(dtype)
+    except (TypeError, ValueError):
+        return values
+
+
 class HeadKind:
-    """One kind of head: output layer, loss, metric, encoding, decoding and score.
+    """One kind of head: detection, output layer, loss, metric, encoding, decoding, score.
 
     Subclasses set the class attributes and override the methods whose
     behaviour differs. All methods take the head's
@@ -95,6 +256,11 @@ class HeadKind:
     is_classification = False
     takes_class_weight = False
     activation = "linear"
+
+    # -- detection -----------------------------------------------------------
+    def claims(self, column):
+        """Whether an undeclared y column (a :class:`TargetColumn`) is of this kind."""
+        return False
 
     # -- the model side ------------------------------------------------------
     def default_loss(self, from_logits=False):
@@ -130,9 +296,9 @@ class HeadKind:
         return raw
 
     # -- the data side -------------------------------------------------------
-    def fit(self, head, values, dtypes, standardize):
-        """Learn the head's classes or scaling from its observed 2-D ``values``."""
-        head.n_outputs = values.shape[1]
+    def fit(self, head, column, standardize, classes=None):
+        """Learn the head's classes or scaling from its observed :class:`TargetColumn`."""
+        head.n_outputs = column.width
 
     def encode(self, head, values, n_rows, observed):
         """Encoded targets of shape the model's loss wants; rows not observed are 0."""
@@ -143,6 +309,17 @@ class HeadKind:
     def decode(self, head, raw):
         """Model outputs (or encodings) -> labels or values in y's units."""
         raise NotImplementedError
+
+    def truth(self, head, values, encoded):
+        """y's own values as :meth:`decode` shapes them (for scores); NaN where missing."""
+        numbers = np.where(pd.isna(values), np.nan, values).astype(np.float64)
+        return numbers[:, 0] if head.n_outputs == 1 and numbers.shape[1] == 1 else numbers
+
+    def restore(self, head, values, dtype):
+        """Decoded values of one y column in the dtype y had (numbers stay float)."""
+        if dtype is not None and pd.api.types.is_float_dtype(dtype):
+            return _in_dtype(values, dtype)  # float32, Float64, double[pyarrow]...
+        return np.asarray(values, dtype=np.float64)
 
     def predict_proba(self, head, raw):
         """Class probabilities from model outputs; None for heads without classes."""
@@ -200,6 +377,12 @@ class _ClassKind(HeadKind):
             )
         return bool(from_logits)
 
+    def restore(self, head, values, dtype):
+        return _in_dtype(values, dtype)
+
+    def truth(self, head, values, encoded):
+        return self.decode(head, encoded)
+
     def score(self, y_true, y_pred, sample_weight=None):
         return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
 
@@ -213,42 +396,146 @@ class _ClassKind(HeadKind):
                 "probabilities. End the output layer with a sigmoid/softmax, or compile it "
                 "with a from_logits=True loss."
             )
-        return p.reshape(len(p), -1)
+        return p.reshape(len(p), head.n_outputs)
 
 
-class BinaryKind(_ClassKind):
+class _LabelKind(_ClassKind):
+    """One label per sample out of ``head.classes``: binary and multiclass."""
+
+    takes_class_weight = True
+
+    def fit(self, head, column, standardize, classes=None):
+        observed = canonical_labels(column.values[:, 0], head.name)
+        try:
+            found = np.unique(observed)
+        except TypeError:  # unorderable (e.g. str subclasses that refuse <)
+            found = np.asarray(pd.unique(observed))
+        if classes is not None:
+            declared = np.unique(canonical_labels(classes, head.name))
+            unseen = [c for c in found.tolist() if c not in declared.tolist()] if (
+                _same_family(found, declared)) else found.tolist()
+            if unseen:
+                raise ValueError(
+                    f"TargetSplitter: classes= for head {head.name!r} lacks labels "
+                    f"{unseen[:10]} seen in y; declare every class."
+                )
+            found = declared
+        if len(found) < 2:
+            raise ValueError(
+                f"TargetSplitter: head {head.name!r} has only one class {found.tolist()}; a "
+                "classification head needs at least two classes in the training data (with "
+                "partial_fit, declare them all on the first call: classes={head: labels})."
+            )
+        head.classes = found
+        head.n_outputs = self.n_outputs(found)
+
+    def n_outputs(self, classes):
+        raise NotImplementedError
+
+    def indices(self, head, col):
+        """Index of each label in ``head.classes``; unseen labels are an error naming them."""
+        labels = canonical_labels(col, head.name)
+        classes = head.classes
+        if _same_family(labels, classes):
+            if classes.dtype.kind in "iuf":  # numbers compare as numbers: 1 == 1.0
+                labels, classes = labels.astype(np.float64), classes.astype(np.float64)
+            idx = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
+            unknown = np.asarray(classes[idx] != labels, dtype=bool)
+        else:
+            idx, unknown = np.zeros(len(labels), dtype=np.intp), np.ones(len(labels), bool)
+        if unknown.any():
+            found = pd.unique(np.asarray(col, dtype=object)[unknown]).tolist()
+            raise ValueError(
+                f"TargetSplitter: head {head.name!r} has labels {found[:10]} not seen in "
+                f"fit; known classes are {head.classes.tolist()} (with partial_fit, declare "
+                "every class on the first call: classes={head: labels})."
+            )
+        return idx
+
+    def decode_indices(self, head, idx):
+        return head.classes[np.asarray(idx).astype(np.intp)]
+
+
+def declare_classes(head, classes):
+    """``head`` refitted on its classes and ``classes`` (binary or multiclass by their count).
+
+    For ``TargetSplitter.set_classes``: a head fitted on two classes that
+    learns of a third becomes multiclass.
+    """
+    from .specs import HeadSpec
+
+    labels = canonical_labels(classes, head.name)
+    unseen = (head.classes.tolist() if not _same_family(head.classes, labels)
+              else [c for c in head.classes.tolist() if c not in labels.tolist()])
+    if unseen:
+        raise ValueError(
+            f"classes for head {head.name!r} lack labels {unseen[:10]} seen in y; declare "
+            "every class."
+        )
+    column = TargetColumn(head.name, np.asarray(labels, dtype=object)[:, None], head.dtypes,
+                          task="classification")
+    kind = detect(column)
+    new = HeadSpec(name=head.name, kind=kind.name, n_outputs=1, columns=list(head.columns),
+                   dtypes=list(head.dtypes))
+    kind.fit(new, column, False, classes=labels)
+    return new
+
+
+class BinaryKind(_LabelKind):
     """Two classes; one sigmoid unit giving the probability of ``classes[1]``."""
 
     name = "binary"
     activation = "sigmoid"
-    takes_class_weight = True
+
+    def claims(self, column):
+        if column.width != 1 or column.task == "regression":
+            return False
+        if column.labels:
+            return column.n_distinct() <= 2  # one class is reported by fit
+        return column.type_of_target() == "binary"
+
+    def n_outputs(self, classes):
+        return 1
 
     def inverse_link(self, raw):
         return expit(np.asarray(raw, dtype=np.float64))
 
-    def fit(self, head, values, dtypes, standardize):
-        fit_classes(head, values, dtypes)
-
     def encode(self, head, values, n_rows, observed):
         out = np.zeros((n_rows, 1), dtype=np.float32)
-        out[observed, 0] = class_indices(head, values[:, 0])
+        out[observed, 0] = self.indices(head, values[:, 0])
         return out
 
     def decode(self, head, raw):
-        return head.classes[(self._probabilities(head, raw)[:, -1] > 0.5).astype(np.intp)]
+        return self.decode_indices(head, self._probabilities(head, raw)[:, -1] > 0.5)
 
     def predict_proba(self, head, raw):
         p = self._probabilities(head, raw)[:, -1]
         return np.column_stack([1.0 - p, p])
 
 
-class MulticlassKind(_ClassKind):
+class MulticlassKind(_LabelKind):
     """More than two classes; ``k`` softmax units, targets as class indices."""
 
     name = "multiclass"
     activation = "softmax"
-    takes_class_weight = True
     loss, loss_class = "sparse_categorical_crossentropy", keras.losses.SparseCategoricalCrossentropy
+
+    def claims(self, column):
+        if column.width != 1 or column.task == "regression":
+            return False
+        if column.labels:
+            return True
+        if column.type_of_target() != "multiclass":
+            return False
+        if column.task == "classification":
+            return True
+        # whole-valued floats (1.0, 2.0, 3.0) are measurements, and integers with many
+        # distinct values counts: labels only when y says so (task or kinds=)
+        return (not pd.api.types.is_float_dtype(column.dtypes[0])
+                and column.n_distinct() <= MAX_AUTO_CLASSES)
+
+    def n_outputs(self, classes):
+        return len(classes)
 
     def default_metrics(self, from_logits=False):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
@@ -256,11 +543,9 @@ class MulticlassKind(_ClassKind):
     def inverse_link(self, raw):
         return softmax(np.asarray(raw, dtype=np.float64), axis=-1)
 
-    fit = BinaryKind.fit
-
     def encode(self, head, values, n_rows, observed):
         out = np.zeros(n_rows, dtype=np.int32)
-        out[observed] = class_indices(head, values[:, 0])
+        out[observed] = self.indices(head, values[:, 0])
         return out
 
     def decode(self, head, raw):
@@ -269,7 +554,7 @@ class MulticlassKind(_ClassKind):
             idx = self._probabilities(head, r).argmax(axis=1)
         else:  # class indices (an encoding)
             idx = r.reshape(-1)
-        return head.classes[idx.astype(np.intp)]
+        return self.decode_indices(head, idx)
 
     def predict_proba(self, head, raw):
         return self._probabilities(head, raw)
@@ -282,11 +567,15 @@ class MultilabelKind(_ClassKind):
     activation = "sigmoid"
     inverse_link = BinaryKind.inverse_link
 
-    def fit(self, head, values, dtypes, standardize):
+    def claims(self, column):
+        return (column.width > 1 and column.task != "regression" and not column.labels
+                and column.type_of_target() == "multilabel-indicator")
+
+    def fit(self, head, column, standardize, classes=None):
         head.classes = np.asarray(
-            head.columns if head.columns[0] is not None else range(values.shape[1]), dtype=object
+            head.columns if head.columns[0] is not None else range(column.width), dtype=object
         )
-        head.n_outputs = values.shape[1]
+        head.n_outputs = column.width
 
     def encode(self, head, values, n_rows, observed):
         numbers = self._numbers(head, values)
@@ -311,11 +600,14 @@ class ContinuousKind(HeadKind):
     name = "continuous"
     activation = "linear"
 
+    def claims(self, column):
+        return column.width == 1 and column.task != "classification"
+
     def default_loss(self, from_logits=False):
         return "mean_squared_error"
 
-    def fit(self, head, values, dtypes, standardize):
-        numbers = self._numbers(head, values)
+    def fit(self, head, column, standardize, classes=None):
+        numbers = self._numbers(head, column.values)
         head.n_outputs = numbers.shape[1]
         if standardize:
             head.mean = numbers.mean(axis=0)
@@ -348,13 +640,20 @@ class ContinuousMultioutputKind(ContinuousKind):
 
     name = "continuous-multioutput"
 
+    def claims(self, column):
+        return column.width > 1 and column.task != "classification" and not column.labels
+
     def decode(self, head, raw):
         return self._values(head, raw)
+
+    def truth(self, head, values, encoded):
+        return np.where(pd.isna(values), np.nan, values).astype(np.float64)
 
 
 class CountKind(HeadKind):
     """Non-negative counts (or rates): Poisson loss, exponential output, never negative.
 
+    Never detected: state it with ``TargetSplitter(kinds={head: "count"})``.
     With ``standardize`` the targets are divided by their training mean
     (not centred: a count must stay non-negative), so the network starts
     near its answer whatever the counts' scale; :meth:`decode` multiplies
@@ -376,8 +675,8 @@ class CountKind(HeadKind):
             )
         return False
 
-    def fit(self, head, values, dtypes, standardize):
-        numbers = self._check(head, values)
+    def fit(self, head, column, standardize, classes=None):
+        numbers = self._check(head, column.values)
         head.n_outputs = 1
         if numbers.shape[1] != 1:
             raise ValueError(
@@ -429,12 +728,69 @@ KINDS = {kind.name: kind for kind in (
 CLASSIFICATION_KINDS = tuple(n for n, k in KINDS.items() if k.is_classification)
 REGRESSION_KINDS = tuple(n for n, k in KINDS.items() if not k.is_classification)
 
+# The order detection asks the kinds in: the first that claims a column has it. Count is
+# never detected (non-negative integers are as often labels or measurements).
+DETECTION_ORDER = ("multilabel-indicator", "binary", "multiclass",
+                   "continuous-multioutput", "continuous")
+
 
 def get_kind(name):
     """The :class:`HeadKind` object called ``name``."""
     try:
         return KINDS[name]
     except KeyError:
+        from ._messages import did_you_mean
+
         raise ValueError(
-            f"Unknown head kind {name!r}; kinds are {list(KINDS)}."
+            f"Unknown head kind {name!r}{did_you_mean(str(name), KINDS)}; kinds are "
+            f"{list(KINDS)}."
         ) from None
+
+
+def detect(column, declared=None):
+    """The :class:`HeadKind` of one head: ``declared`` (a name), or the first that claims it.
+
+    Parameters
+    ----------
+    column : TargetColumn
+        The head's observed values, dtypes and the task (which restricts the kinds).
+    declared : str, optional
+        A kind stated by the user (``TargetSplitter(kinds=...)``).
+
+    Returns
+    -------
+    HeadKind
+    """
+    task = column.task
+    if declared is not None:
+        kind = get_kind(declared)
+        if column.width > 1 and kind is KINDS["continuous"]:
+            kind = KINDS["continuous-multioutput"]
+        if task == "regression" and kind.is_classification:
+            # a FunctionalRegressor treats the labels as the numbers they are
+            kind = KINDS["continuous" if column.width == 1 else "continuous-multioutput"]
+    else:
+        if column.labels and column.width > 1:
+            raise ValueError(
+                f"TargetSplitter: head {column.name!r} spans several columns of labels; a "
+                "multi-column head must be a 0/1 indicator matrix (multilabel) or "
+                "numbers (multi-output regression). Give each label column its own head."
+            )
+        kind = next((KINDS[n] for n in DETECTION_ORDER if KINDS[n].claims(column)), None)
+        if kind is None:
+            found = "labels" if column.labels else column.type_of_target()
+            if task == "classification" and found == "continuous":
+                raise ValueError(
+                    f"TargetSplitter: head {column.name!r} holds continuous values but the "
+                    "task is classification; use FunctionalRegressor or FunctionalEstimator."
+                )
+            raise ValueError(
+                f"TargetSplitter: head {column.name!r} is {found!r}, which no head kind "
+                f"{'for ' + task + ' ' if task else ''}takes; kinds are {list(KINDS)}."
+            )
+    if task == "classification" and not kind.is_classification:
+        raise ValueError(
+            f"TargetSplitter: head {column.name!r} is {kind.name!r}, not a classification "
+            "target; use FunctionalRegressor or FunctionalEstimator."
+        )
+    return kind

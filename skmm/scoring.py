@@ -18,7 +18,7 @@ __all__ = ["HeadScoresMixin"]
 
 
 class HeadScoresMixin:
-    """Per-head scores of a fitted estimator with ``targets_`` and ``_predict_chunks``."""
+    """Per-head scores of a fitted estimator with ``targets_`` and ``_per_head``."""
 
     def score_per_head(self, X, y, sample_weight=None):
         """Each head's default score, from its kind (:mod:`skmm.heads`).
@@ -44,7 +44,7 @@ class HeadScoresMixin:
         check_is_fitted(self, "model_")
         heads = self.targets_.heads_
         truth, observed = self.targets_.truth_with_mask(y)
-        pred = self._predict_chunks(X, lambda raw, rows: self.targets_.decode(raw))
+        pred = self._per_head(X, self.targets_.decode)
         n = len(next(iter(observed.values())))
         weights = weights_by_head(heads, sample_weight, n)
         scores = {}

@@ -12,22 +12,24 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._containers import POLARS, from_polars, rebuild
-from ._labels import is_label_dtype, set_classes
 from ._messages import check_head_names, did_you_mean
 from ._params import validate_params
-from .heads import CLASSIFICATION_KINDS, KINDS, REGRESSION_KINDS
+from .heads import (
+    CLASSIFICATION_KINDS,
+    KINDS,
+    REGRESSION_KINDS,
+    TargetColumn,
+    class_heads,
+    declare_classes,
+    detect,
+    matrix_is_one_head,
+)
 from .specs import HeadSpec
 
 __all__ = ["TargetSplitter", "HeadSpec", "CLASSIFICATION_KINDS", "REGRESSION_KINDS"]
-
-# A numeric head that type_of_target calls multiclass but that has more
-# distinct values than this is a count or a measurement, not a label.
-_MAX_AUTO_CLASSES = 30
-
 
 def _is_missing(values: np.ndarray) -> np.ndarray:
     """Per-row mask of missing labels (NaN, None, pd.NA, NaT) in a 1-D or 2-D object array."""
@@ -168,8 +170,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
             raise ValueError(f"y must be 1-D or 2-D; got an array of shape {arr.shape}.")
         if arr.shape[1] == 1:
             return container, [("y", [0], arr.astype(object), [dtype])]
-        whole = self._safe_type_of_target(arr, "y")
-        if whole in ("multilabel-indicator", "continuous-multioutput"):
+        if matrix_is_one_head(arr):
             cols = list(range(arr.shape[1]))
             return container, [("y", cols, arr.astype(object), [dtype] * len(cols))]
         return container, [
@@ -206,16 +207,6 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         return groups
 
     # -- kinds ------------------------------------------------------------
-    @staticmethod
-    def _safe_type_of_target(values, name):
-        try:
-            return type_of_target(values, input_name=name)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"TargetSplitter: cannot tell what kind of target head {name!r} is ({exc}). "
-                "Labels of one head must share one type."
-            ) from None
-
     def _kind_override(self, name):
         if self.kinds is None:
             return None
@@ -227,66 +218,20 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
             )
         return kind
 
-    def _detect(self, name, values, dtypes):
-        kind = self._kind_override(name)
-        if kind is None:
-            if values.shape[1] == 1 and is_label_dtype(dtypes):
-                # labels (strings, bools, categories): binary or multiclass by count;
-                # a single class is reported by _fit_head
-                kind = "multiclass" if len(pd.unique(values[:, 0])) > 2 else "binary"
-            elif values.shape[1] == 1:
-                col = values[:, 0].astype(np.float64)
-                kind = self._safe_type_of_target(col, name)
-                if (
-                    kind == "multiclass"
-                    and self.task != "classification"
-                    and pd.api.types.is_float_dtype(dtypes[0])
-                ):
-                    kind = "continuous"  # whole-valued floats (1.0, 2.0, 3.0) are measurements
-                if (
-                    kind == "multiclass"
-                    and self.task != "classification"
-                    and len(np.unique(col)) > _MAX_AUTO_CLASSES
-                ):
-                    kind = "continuous"
-            else:
-                if is_label_dtype(dtypes):
-                    raise ValueError(
-                        f"TargetSplitter: head {name!r} spans several columns of labels; a "
-                        "multi-column head must be a 0/1 indicator matrix (multilabel) or "
-                        "numbers (multi-output regression). Give each label column its own head."
-                    )
-                kind = self._safe_type_of_target(values.astype(np.float64), name)
-                if kind == "multiclass-multioutput" and self.task != "classification":
-                    kind = "continuous-multioutput"
-        if kind == "continuous" and values.shape[1] > 1:
-            kind = "continuous-multioutput"
-        if kind not in KINDS:
-            raise ValueError(
-                f"TargetSplitter: head {name!r} is {kind!r}, which skmm does not support; "
-                f"supported kinds are {list(KINDS)}."
-            )
-        if self.task == "classification" and kind not in CLASSIFICATION_KINDS:
-            if kind == "continuous" and values.shape[1] == 1:
-                raise ValueError(
-                    f"TargetSplitter: head {name!r} holds continuous values but the task is "
-                    "classification; use FunctionalRegressor or FunctionalEstimator."
-                )
-            raise ValueError(
-                f"TargetSplitter: head {name!r} is {kind!r}, not a classification target."
-            )
-        if self.task == "regression" and kind not in REGRESSION_KINDS:
-            kind = "continuous" if values.shape[1] == 1 else "continuous-multioutput"
-        return kind
-
     # -- fit / transform ----------------------------------------------------
-    def fit(self, y, X=None):
+    def fit(self, y, X=None, classes=None):
         """Learn heads, kinds, classes and scaling from y.
 
         Parameters
         ----------
         y : DataFrame, dict of arrays, Series or ndarray
         X : ignored
+        classes : array-like, or dict of head -> array-like, optional
+            Every class of binary and multiclass heads, when y may not show
+            them all (the first chunk of ``partial_fit``); a plain
+            array-like is for the only head. Declared classes count when
+            the head's kind is detected, so three declared classes make a
+            multiclass head even if y shows two.
 
         Returns
         -------
@@ -294,6 +239,7 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         """
         validate_params(self)
         container, columns = self._columns_of(y)
+        declared = self._declared(classes, [name for name, *_ in columns])
         heads = {}
         for name, cols, values, dtypes in columns:
             if name in heads:
@@ -305,15 +251,38 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                     "missing); drop it from y."
                 )
             self._check_missing(name, observed)
-            vals = values[observed]
-            kind = self._detect(name, vals, dtypes)
-            heads[name] = self._fit_head(name, kind, cols, vals, dtypes)
+            column = TargetColumn(name, values[observed], list(dtypes), self.task)
+            seen = column
+            if name in declared:  # the declared classes count in detection
+                extra = np.asarray(declared[name], dtype=object).reshape(-1, 1)
+                seen = TargetColumn(name, np.concatenate([column.values, extra]),
+                                    column.dtypes, self.task)
+            kind = detect(seen, self._kind_override(name))
+            head = HeadSpec(name=name, kind=kind.name, n_outputs=1, columns=list(cols),
+                            dtypes=list(dtypes))
+            kind.fit(head, column, self.standardize, classes=declared.get(name))
+            heads[name] = head
         if isinstance(self.kinds, dict):
             check_head_names(self.kinds, heads, "TargetSplitter parameter 'kinds'")
         self.heads_ = heads
-        self.classes_ = {n: h.classes for n, h in heads.items() if h.is_classification}
+        self.classes_ = {n: heads[n].classes for n in class_heads(heads)}
         self.container_ = container
         return self
+
+    @staticmethod
+    def _declared(classes, names):
+        """``classes`` (fit's argument) as ``{head: labels}``."""
+        if classes is None:
+            return {}
+        if not isinstance(classes, dict):
+            if len(names) != 1:
+                raise ValueError(
+                    f"classes must be a dict {{head: labels}} when y has {len(names)} heads "
+                    f"{names}."
+                )
+            return {names[0]: classes}
+        check_head_names(classes, dict.fromkeys(names), "classes")
+        return classes
 
     def _check_missing(self, name, observed):
         if self.missing == "error" and not observed.all():
@@ -321,11 +290,6 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                 f"TargetSplitter: head {name!r} has {int((~observed).sum())} missing label(s) "
                 "and missing='error'."
             )
-
-    def _fit_head(self, name, kind, cols, vals, dtypes):
-        head = HeadSpec(name=name, kind=kind, n_outputs=1, columns=list(cols), dtypes=list(dtypes))
-        head.head_kind.fit(head, vals, dtypes, self.standardize)
-        return head
 
     def set_classes(self, classes):
         """Declare every class of classification heads up front (for ``partial_fit``).
@@ -340,24 +304,19 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         self
         """
         check_is_fitted(self, "heads_")
-        class_heads = [n for n, h in self.heads_.items() if h.head_kind.takes_class_weight]
+        label_heads = [n for n, h in self.heads_.items() if h.head_kind.takes_class_weight]
         if not isinstance(classes, dict):
-            if len(class_heads) != 1:
+            if len(label_heads) != 1:
                 raise ValueError(
                     "classes must be a dict {head: classes} when y has "
-                    f"{len(class_heads)} binary/multiclass heads."
+                    f"{len(label_heads)} binary/multiclass heads."
                 )
-            classes = {class_heads[0]: classes}
+            classes = {label_heads[0]: classes}
         for name, values in classes.items():
-            if name not in class_heads:
+            if name not in label_heads:
                 raise ValueError(f"classes names head {name!r}, which is not a class head.")
-            head = self.heads_[name]
-            full = np.unique(np.asarray(values, dtype=head.classes.dtype))
-            unseen = [c for c in head.classes.tolist() if c not in full.tolist()]
-            if unseen:
-                raise ValueError(f"classes for head {name!r} lack labels {unseen} seen in y.")
-            set_classes(head, full)
-            self.classes_[name] = full
+            self.heads_[name] = declare_classes(self.heads_[name], values)
+            self.classes_[name] = self.heads_[name].classes
         return self
 
     def transform(self, y):
@@ -410,11 +369,8 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "heads_")
         values, encoded, observed = self._encode_all(y)
-        truth = self.decode(encoded)
-        for name, head in self.heads_.items():
-            if not head.is_classification:
-                numbers = np.where(pd.isna(values[name]), np.nan, values[name])
-                truth[name] = numbers.astype(np.float64).reshape(truth[name].shape)
+        truth = {name: head.head_kind.truth(head, values[name], encoded[name])
+                 for name, head in self.heads_.items()}
         return truth, observed
 
     def _encode_all(self, y):
@@ -472,8 +428,8 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "heads_")
         self._check_heads(raw)
-        return {name: head.head_kind.predict_proba(head, raw[name])
-                for name, head in self.heads_.items() if head.is_classification}
+        return {name: self.heads_[name].head_kind.predict_proba(self.heads_[name], raw[name])
+                for name in class_heads(self.heads_)}
 
     def _check_heads(self, raw):
         missing = [h for h in self.heads_ if h not in raw]
@@ -497,4 +453,32 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         Same kind of container as the y seen in fit, with the same column
         names, label values and dtypes.
         """
-        return rebuild(self.container_, self.heads_, self.decode(raw), index)
+        return self.rebuild(self.decode(raw), index)
+
+    def rebuild(self, decoded, index=None):
+        """y's container from per-head labels and values (what :meth:`decode` returns).
+
+        The estimators decode a large X chunk by chunk, join the chunks per
+        head and rebuild once, so a prediction has y's container, column
+        names, dtypes and labels whatever the number of rows.
+
+        Parameters
+        ----------
+        decoded : dict of str -> ndarray
+        index : pandas Index, optional
+
+        Returns
+        -------
+        Same kind of container as the y seen in fit.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skmm import TargetSplitter
+        >>> y = pd.DataFrame({"grade": pd.array([1, 2, None], dtype="Int64")})
+        >>> splitter = TargetSplitter().fit(y)
+        >>> splitter.rebuild({"grade": splitter.classes_["grade"]}).dtypes["grade"]
+        Int64Dtype()
+        """
+        check_is_fitted(self, "heads_")
+        return rebuild(self.container_, self.heads_, decoded, index)
