@@ -117,14 +117,18 @@ def wire(model, meta):
         else "single"
     )
     out_names = list(getattr(model, "output_names", None) or [])
-    output_order = _match_names(out_names, len(model.outputs), meta.heads)
+    # an output carries its head's name, or the Keras-safe name meta gives the head
+    by_layer = {layer: head for head, layer in meta.output_names.items()}
+    as_heads = [n if n in meta.heads else by_layer.get(n, n) for n in out_names]
+    output_order = _match_names(as_heads, len(model.outputs), meta.heads)
     if output_order is None:
         extra = [n for n in out_names if n not in meta.heads]
         raise ValueError(
             f"The model's outputs {out_names} do not match the target heads "
             f"{list(meta.heads)}"
             f"{did_you_mean(extra[0], meta.heads) if extra else ''}. Name each output "
-            "layer after a head (a column of y, or a key of TargetSplitter(heads=...))."
+            "layer after a head (a column of y, or a key of TargetSplitter(heads=...)), or "
+            f"as meta.output_names says: {meta.output_names}."
         )
     for name, output in zip(output_order, model.outputs, strict=True):
         head = meta.heads[name]

@@ -12,7 +12,7 @@ import keras
 
 from .heads import get_kind
 from .layers import MaskedMean, PeriodicEmbedding
-from .meta import ModelMeta
+from .meta import ModelMeta, layer_name
 
 __all__ = ["default_model", "head_activation", "TEXT_ENCODERS"]
 
@@ -25,20 +25,21 @@ def head_activation(kind: str) -> str:
 
 
 def _text_tower(x, name, encoder, embedding_dim, text_units, vocabulary_size, kernel_size):
+    """The text tower of token input ``x``; ``name(suffix)`` names its layers."""
     masked = encoder in ("mean", "lstm", "gru")
     x = keras.layers.Embedding(
-        vocabulary_size, embedding_dim, mask_zero=masked, name=f"{name}_embedding"
+        vocabulary_size, embedding_dim, mask_zero=masked, name=name("embedding")
     )(x)
     if encoder == "mean":
-        return MaskedMean(name=f"{name}_mean")(x)
+        return MaskedMean(name=name("mean"))(x)
     if encoder == "lstm":
-        return keras.layers.LSTM(text_units, name=f"{name}_lstm")(x)
+        return keras.layers.LSTM(text_units, name=name("lstm"))(x)
     if encoder == "gru":
-        return keras.layers.GRU(text_units, name=f"{name}_gru")(x)
+        return keras.layers.GRU(text_units, name=name("gru"))(x)
     x = keras.layers.Conv1D(
-        text_units, kernel_size, padding="same", activation="relu", name=f"{name}_conv"
+        text_units, kernel_size, padding="same", activation="relu", name=name("conv")
     )(x)
-    return keras.layers.GlobalMaxPooling1D(name=f"{name}_max")(x)
+    return keras.layers.GlobalMaxPooling1D(name=name("max"))(x)
 
 
 def default_model(
@@ -88,7 +89,7 @@ def default_model(
     Returns
     -------
     keras.Model
-        Inputs named as ``meta.inputs``, outputs named as ``meta.heads``.
+        Inputs named as ``meta.inputs``, outputs as ``meta.output_names``.
 
     Examples
     --------
@@ -107,31 +108,38 @@ def default_model(
         )
     if isinstance(hidden_units, int):
         hidden_units = (hidden_units,)
+    outputs_named = set(meta.output_names.values())
+
+    def own(name):  # a layer of the model's own, never named like an output
+        return layer_name(name, outputs_named)
+
     inputs, towers = [], []
     for name, spec in meta.inputs.items():
         inp = keras.Input(shape=spec.shape, dtype=spec.dtype, name=name)
         inputs.append(inp)
         if spec.kind == "tokens":
             towers.append(
-                _text_tower(inp, name, text_encoder, embedding_dim, text_units,
-                            spec.vocabulary_size, conv_kernel_size)
+                _text_tower(inp, lambda suffix, n=name: own(f"{n}_{suffix}"), text_encoder,
+                            embedding_dim, text_units, spec.vocabulary_size, conv_kernel_size)
             )
         else:
-            x = inp if len(spec.shape) == 1 else keras.layers.Flatten(name=f"{name}_flat")(inp)
+            x = inp if len(spec.shape) == 1 else keras.layers.Flatten(name=own(f"{name}_flat"))(inp)
             if numeric_embedding == "periodic":  # the values' embeddings beside x
                 values = x if spec.n_values is None else x[:, :spec.n_values]
-                x = keras.layers.Concatenate(name=f"{name}_with_periodic")(
-                    [x, PeriodicEmbedding(name=f"{name}_periodic")(values)])
+                x = keras.layers.Concatenate(name=own(f"{name}_with_periodic"))(
+                    [x, PeriodicEmbedding(name=own(f"{name}_periodic"))(values)])
             towers.append(
-                keras.layers.Dense(numeric_units, activation=activation, name=f"{name}_dense")(x)
+                keras.layers.Dense(numeric_units, activation=activation,
+                                   name=own(f"{name}_dense"))(x)
             )
-    x = towers[0] if len(towers) == 1 else keras.layers.Concatenate(name="concatenate")(towers)
+    x = towers[0] if len(towers) == 1 else keras.layers.Concatenate(name=own("concatenate"))(towers)
     for i, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, activation=activation, name=f"shared_dense_{i}")(x)
+        x = keras.layers.Dense(units, activation=activation, name=own(f"shared_dense_{i}"))(x)
         if dropout:
-            x = keras.layers.Dropout(dropout, name=f"shared_dropout_{i}")(x)
+            x = keras.layers.Dropout(dropout, name=own(f"shared_dropout_{i}"))(x)
     outputs = [
-        keras.layers.Dense(head.n_outputs, activation=head_activation(head.kind), name=name)(x)
+        keras.layers.Dense(head.n_outputs, activation=head_activation(head.kind),
+                           name=meta.output_names[name])(x)
         for name, head in meta.heads.items()
     ]
     return keras.Model(

@@ -16,7 +16,7 @@ import keras
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["EpochLog", "HistoryMixin", "head_columns", "plot_history"]
+__all__ = ["EpochLog", "HistoryMixin", "head_columns", "plot_history", "with_head_names"]
 
 
 def head_columns(history: pd.DataFrame, heads) -> dict[str, list[str]]:
@@ -43,6 +43,33 @@ def head_columns(history: pd.DataFrame, heads) -> dict[str, list[str]]:
     ordered = {"loss": panels["loss"]} if "loss" in panels else {}
     ordered.update({h: panels[h] for h in heads if h in panels})
     return ordered
+
+
+def with_head_names(logs, output_names):
+    """Keras' per-epoch logs with output-layer names replaced by head names.
+
+    A head whose name Keras refuses (``price/sqft``) or that an input has
+    trains as an output layer named otherwise
+    (:attr:`skmm.meta.ModelMeta.output_names`); ``history_`` keeps y's names.
+
+    Examples
+    --------
+    >>> with_head_names({"loss": [1.0], "val_price_sqft_mae": [0.5]}, {"price/sqft": "price_sqft"})
+    {'loss': [1.0], 'val_price/sqft_mae': [0.5]}
+    """
+    renamed = sorted(((layer, head) for head, layer in output_names.items() if layer != head),
+                     key=lambda pair: len(pair[0]), reverse=True)
+    if not renamed:
+        return dict(logs)
+    out = {}
+    for key, values in logs.items():
+        val, bare = ("val_", key[4:]) if key.startswith("val_") else ("", key)
+        for layer, head in renamed:
+            if bare.startswith(f"{layer}_"):
+                bare = f"{head}_{bare[len(layer) + 1:]}"
+                break
+        out[f"{val}{bare}"] = values
+    return out
 
 
 def plot_history(history: pd.DataFrame, heads, *, figsize=None):
@@ -100,7 +127,7 @@ class HistoryMixin:
     """``history_`` kept across fits, and :meth:`plot_history`, for the estimators."""
 
     def _append_history(self, history):
-        frame = pd.DataFrame(history)
+        frame = pd.DataFrame(with_head_names(history, self.meta_.output_names))
         start = len(self.history_)
         frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame), name="epoch")
         self.history_ = pd.concat([self.history_, frame]) if start else frame

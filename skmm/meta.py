@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from .specs import HeadSpec, InputSpec
 
-__all__ = ["ModelMeta"]
+__all__ = ["ModelMeta", "layer_name"]
+
+
+def layer_name(name, taken=()):
+    """A Keras-safe layer name for ``name``, not among ``taken``.
+
+    Characters other than ASCII letters, digits, ``_``, ``.`` and ``-`` become
+    ``_`` (Keras refuses ``/`` and TensorFlow's SavedModel more), a name
+    must start with a letter, digit or ``.``, and a name already taken gets
+    ``_output`` (then a number) appended.
+
+    Examples
+    --------
+    >>> layer_name("price/sqft"), layer_name("review", taken={"review"}), layer_name("_x")
+    ('price_sqft', 'review_output', 'h_x')
+    """
+    base = re.sub(r"[^0-9A-Za-z_.-]", "_", str(name))
+    if not base or not re.match(r"[0-9A-Za-z.]", base):
+        base = f"h{base}"
+    candidate, k = base, 1
+    while candidate in taken:
+        candidate = f"{base}_output" if k == 1 else f"{base}_output_{k}"
+        k += 1
+    return candidate
 
 
 @dataclass
@@ -25,6 +49,13 @@ class ModelMeta:
         ``vocabulary_size`` of each input.
     heads : dict of str -> HeadSpec
         ``kind``, ``n_outputs`` and ``classes`` of each output head.
+    output_names : dict of str -> str
+        Per head, the name to give its output layer: the head's own name
+        when Keras takes it and no input has it, else a sanitised unique one
+        (:func:`layer_name`: ``"price/sqft"`` -> ``"price_sqft"``, a head
+        named like an input -> ``"<name>_output"``). A model whose outputs
+        carry either name is wired to the right head, and predictions,
+        ``history_`` and every per-head parameter keep y's names.
 
     Examples
     --------
@@ -33,9 +64,19 @@ class ModelMeta:
     ...     inputs = [keras.Input(s.shape, name=n, dtype=s.dtype) for n, s in meta.inputs.items()]
     ...     x = keras.layers.Concatenate()(inputs) if len(inputs) > 1 else inputs[0]
     ...     x = keras.layers.Dense(units, activation="relu")(x)
-    ...     outputs = [keras.layers.Dense(h.n_outputs, name=n) for n, h in meta.heads.items()]
+    ...     outputs = [keras.layers.Dense(h.n_outputs, name=meta.output_names[n])
+    ...                for n, h in meta.heads.items()]
     ...     return keras.Model(inputs, [layer(x) for layer in outputs])
     """
 
     inputs: dict[str, InputSpec]
     heads: dict[str, HeadSpec]
+    output_names: dict[str, str] = field(default=None)
+
+    def __post_init__(self):
+        if self.output_names is None:
+            taken = set(self.inputs)
+            self.output_names = {}
+            for head in self.heads:
+                self.output_names[head] = layer_name(head, taken)
+                taken.add(self.output_names[head])
