@@ -225,3 +225,48 @@ def make_callbacks(callbacks, params: dict) -> list:
                 f"instance; got {cb!r}."
             )
     return out
+
+
+# Parameters a fitted model embodies: a warm start (or partial_fit) after one of them
+# changed would go on training a model they no longer describe.
+STRUCTURAL = ("model", "router", "targets", "loss", "metrics", "loss_weights", "optimizer")
+STRUCTURAL_PREFIXES = ("model__", "loss__", "optimizer__", "compile__")
+
+
+def _describe(value):
+    """A value as plain text that is equal for equal settings, in any process."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        inner = {k: _describe(v) for k, v in sorted(value.get_params(deep=False).items())}
+        return f"{type(value).__qualname__}({inner})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_describe(v) for v in value) + "]"
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return repr(value)
+    if hasattr(value, "get_config"):  # keras objects (optimizers, losses, metrics, models)
+        try:
+            return f"{type(value).__qualname__}({value.get_config()!r})"
+        except Exception:  # noqa: BLE001 - a config that cannot be read: the type stands
+            return type(value).__qualname__
+    name = getattr(value, "__qualname__", None) or type(value).__qualname__
+    return f"{getattr(value, '__module__', '')}.{name}"
+
+
+def structure(params):
+    """``{name: description}`` of the structural parameters among ``params``.
+
+    Compared between the fit that built a model and a later warm start.
+
+    Examples
+    --------
+    >>> structure({"model__units": 8, "epochs": 5, "router": None})
+    {'model__units': '8', 'router': 'None'}
+    """
+    return {k: _describe(v) for k, v in sorted(params.items())
+            if k in STRUCTURAL or k.startswith(STRUCTURAL_PREFIXES)}
+
+
+def changed_structure(before, now):
+    """The structural parameters that differ between two :func:`structure` results."""
+    return sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))

@@ -116,7 +116,11 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         only; all global generators are restored afterwards.
     warm_start : bool, default=False
         When True, a second ``fit`` continues training the fitted model
-        instead of starting again.
+        instead of starting again. A parameter the model embodies
+        (``model``, ``router``, ``targets``, ``loss``, ``metrics``,
+        ``loss_weights``, ``optimizer`` and ``model__*``, ``loss__*``,
+        ``optimizer__*``, ``compile__*``) changed since it was built makes
+        that second ``fit`` (or ``partial_fit``) an error naming it.
     distribution : None, "auto" or keras.distribution object, default=None
         One fit over several devices, on JAX (the guide's "Scaling out").
         "auto": ``keras.distribution.DataParallel`` over all local devices
@@ -325,6 +329,17 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
 
     def _fit(self, X, y, sample_weight, epochs, reset, may_stop_early=False, classes=None):
         self._validate_params()
+        structure = _params.structure(self.get_params(deep=False))
+        if not reset:
+            changed = _params.changed_structure(getattr(self, "_structure", structure),
+                                                structure)
+            if changed:
+                raise ValueError(
+                    f"{type(self).__name__}: parameter(s) {changed} changed since the model was "
+                    "built, and a warm start or partial_fit would go on training a model they "
+                    "no longer describe. Set warm_start=False (or call fit) to build a new "
+                    "model, or set them back."
+                )
         arrays = _inputs.arrays_for_fit(self, X, y, reset)
         n = _inputs.n_rows(arrays)
         if reset:
@@ -344,6 +359,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         with scoped_seed(seed), _distribution.scope(distribution):
             if reset:
                 self._new_model()
+                self._structure = structure
             _distribution.place(self, distribution, fresh=reset)
             try:
                 history = self._train(arrays, encoded, weights, epochs, stop_early, seed, shards)

@@ -435,3 +435,39 @@ def test_set_params_never_touches_fitted_state_and_warm_start_keeps_the_rate(rev
     rate = est.learning_rate_
     est.set_params(learning_rate=0.5).fit(X, y)  # goes on training the compiled model
     assert est.learning_rate_ == rate
+
+
+@pytest.mark.parametrize("change", [{"model__hidden_units": (4,)},
+                                    {"router__review__max_tokens": 50},
+                                    {"targets": TargetSplitter(standardize=False)},
+                                    {"loss_weights": {"rating": 3.0}}])
+def test_warm_start_after_a_structural_change_is_refused_by_name(reviews, change):
+    X, y = reviews
+    est = FunctionalEstimator(router=review_router(), epochs=1, random_state=0,
+                              warm_start=True, model__hidden_units=(8,)).fit(X, y)
+    weights = [w.copy() for w in est.model_.get_weights()]
+    est.set_params(**change)
+    name = next(iter(change)).split("__")[0] if "router" in next(iter(change)) else next(
+        iter(change))
+    with pytest.raises(ValueError, match=rf"parameter\(s\) \['{name}'\] changed"):
+        est.fit(X, y)
+    with pytest.raises(ValueError, match="changed since the model was built"):
+        est.partial_fit(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, est.model_.get_weights(),
+                                                    strict=True))
+    est.set_params(warm_start=False).fit(X, y)  # a new model, built from the new settings
+    est.set_params(warm_start=True, epochs=1).fit(X, y)  # and warm starts again on it
+
+
+def test_partial_fit_declares_classes_on_a_mixed_estimator(reviews):
+    X, y = reviews
+    first = y.assign(sentiment="positive")  # a one-class first chunk
+    est = FunctionalEstimator(router=review_router(), random_state=0)
+    with pytest.raises(ValueError, match=r"only one class.*classes=\{head: labels\}"):
+        est.partial_fit(X, first)
+    est.partial_fit(X, first, classes={"sentiment": ["negative", "positive", "neutral"]})
+    assert est.targets_.heads_["sentiment"].kind == "multiclass"
+    est.partial_fit(X, y)  # "negative" first seen now: declared, so fine
+    with pytest.raises(ValueError, match=r"labels \['meh'\] not seen in fit.*classes="):
+        est.partial_fit(X, y.assign(sentiment="meh"))
+    assert set(est.predict(X)["sentiment"]) <= {"negative", "positive", "neutral"}
