@@ -229,3 +229,90 @@ def test_compiled_model_with_a_dict_loss_keyed_by_its_own_output_name(reviews):
     assert est.from_logits_ == {"sentiment": True}
     proba = est.predict_proba(X.iloc[:4])
     assert ((proba >= 0) & (proba <= 1)).all()
+
+
+# -- one contract for every kind, as scikit-learn tests each of its losses ---------------------
+def _kind_case(name, n=60, seed=0):
+    """A y (DataFrame of one head) of kind ``name`` with one missing label, and the head's
+    columns."""
+    rng = np.random.default_rng(seed)
+    if name == "binary":
+        y = pd.DataFrame({"h": pd.array(rng.choice(["no", "yes"], n), dtype="string")})
+    elif name == "multiclass":
+        y = pd.DataFrame({"h": pd.array(rng.integers(1, 5, n), dtype="Int64")})
+    elif name == "multilabel-indicator":
+        y = pd.DataFrame({"a": rng.integers(0, 2, n), "b": rng.integers(0, 2, n)})
+    elif name == "continuous":
+        y = pd.DataFrame({"h": rng.normal(5, 2, n)})
+    elif name == "continuous-multioutput":
+        y = pd.DataFrame({"a": rng.normal(5, 2, n), "b": rng.normal(-1, 0.5, n)})
+    else:
+        y = pd.DataFrame({"h": pd.array(rng.poisson(2, n), dtype="int64[pyarrow]")})
+    if len(y.columns) == 1:
+        y.iloc[3, 0] = None
+    return y
+
+
+def _raw_outputs(head, n, rng):
+    """Model outputs of the right shape for a head: probabilities or standardised values."""
+    if head.kind == "binary":
+        return rng.uniform(0, 1, (n, 1))
+    if head.kind == "multiclass":
+        return rng.dirichlet(np.ones(head.n_outputs), n)
+    if head.kind == "multilabel-indicator":
+        return rng.uniform(0, 1, (n, head.n_outputs))
+    if head.kind == "count":
+        return rng.uniform(0, 3, (n, 1))
+    return rng.normal(size=(n, head.n_outputs))
+
+
+@pytest.mark.parametrize("name", list(heads.KINDS))
+def test_every_kind_keeps_its_contract(name):
+    y = _kind_case(name)
+    group = {"h": list(y.columns)} if len(y.columns) > 1 else None
+    splitter = TargetSplitter(heads=group, kinds=name).fit(y)
+    (head,) = splitter.heads_.values()
+    kind = head.head_kind
+    assert head.kind == name and kind is heads.KINDS[name]
+    # encode -> decode gives y back, in its dtype, wherever it was labelled
+    encoded, observed = splitter.transform_with_mask(y)
+    back = splitter.inverse_transform(encoded)
+    assert list(back.columns) == list(y.columns)
+    assert dict(back.dtypes) == {c: (y[c].dtype if kind.is_classification or
+                                     pd.api.types.is_float_dtype(y[c].dtype)
+                                     else np.dtype(np.float64)) for c in y.columns}
+    keep = observed["h"]
+    assert keep.sum() == len(y) - (1 if len(y.columns) == 1 else 0)
+    if kind.is_classification:
+        assert back[keep].astype(object).equals(y[keep].astype(object))
+    else:  # through float32 encodings
+        np.testing.assert_allclose(back[keep].to_numpy(dtype=float),
+                                   y[keep].to_numpy(dtype=float), rtol=1e-6, atol=1e-6)
+    # predictions from raw outputs: probabilities that are distributions, scores by hand
+    rng = np.random.default_rng(1)
+    raw = {"h": _raw_outputs(head, len(y), rng)}
+    proba = splitter.probabilities(raw)
+    if kind.is_classification:
+        p = proba["h"]
+        width = 2 if name == "binary" else head.n_outputs
+        assert p.shape == (len(y), width) and ((p >= 0) & (p <= 1)).all()
+        if name != "multilabel-indicator":
+            np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    else:
+        assert proba == {}
+    pred = splitter.decode(raw)["h"]
+    truth, _ = splitter.truth_with_mask(y)
+    t = y[keep].to_numpy(dtype=object)
+    t = t[:, 0] if t.shape[1] == 1 else t
+    expected = {
+        "binary": lambda: accuracy_score(t.tolist(), pred[keep].tolist()),
+        "multiclass": lambda: accuracy_score(t.astype(int), pred[keep]),
+        "multilabel-indicator": lambda: accuracy_score(t.astype(int), pred[keep]),
+        "continuous": lambda: r2_score(t.astype(float), pred[keep]),
+        "continuous-multioutput": lambda: r2_score(t.astype(float), pred[keep]),
+        "count": lambda: d2_tweedie_score(t.astype(float), pred[keep], power=1),
+    }[name]()
+    assert kind.score(truth["h"][keep], pred[keep]) == pytest.approx(expected)
+    # zero rows decode to an empty container with the columns and dtypes
+    empty = splitter.inverse_transform({"h": np.zeros((0, head.n_outputs), np.float32)})
+    assert empty.shape == (0, len(y.columns)) and dict(empty.dtypes) == dict(back.dtypes)
