@@ -252,8 +252,10 @@ def _data_parallel(data):
     mesh = keras.distribution.DeviceMesh(
         tuple(data["shape"]), list(data["axis_names"]),
         np.array(data["devices"]).reshape(tuple(data["shape"])))
-    return keras.distribution.DataParallel(device_mesh=mesh,
-                                           auto_shard_dataset=bool(data["auto_shard_dataset"]))
+    # (older Keras has no auto_shard_dataset; then it is stored as None)
+    shard = {} if data["auto_shard_dataset"] is None else {
+        "auto_shard_dataset": bool(data["auto_shard_dataset"])}
+    return keras.distribution.DataParallel(device_mesh=mesh, **shard)
 
 
 class _ParamEncoder:
@@ -372,7 +374,8 @@ class _ParamEncoder:
         mesh = distribution.device_mesh
         devices = np.ravel(mesh.devices).tolist()
         data = {"shape": [int(n) for n in mesh.shape], "axis_names": list(mesh.axis_names),
-                "devices": devices, "auto_shard_dataset": distribution.auto_shard_dataset}
+                "devices": devices,
+                "auto_shard_dataset": getattr(distribution, "auto_shard_dataset", None)}
         try:
             found = (None if all(isinstance(d, str) for d in devices) else
                      "its device mesh holds device objects, not device names")
