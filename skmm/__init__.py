@@ -4,7 +4,7 @@ from . import architectures
 from .estimators import FunctionalClassifier, FunctionalEstimator, FunctionalRegressor
 from .history import EpochLog
 from .meta import ModelMeta
-from .persistence import UntrustedTypesError, load, save
+from .persistence import InvalidFileError, UntrustedTypesError, load, save
 from .routing import InputRouter, InputSpec
 from .targets import HeadSpec, TargetSplitter
 from .text import TextSequencer
@@ -16,6 +16,7 @@ __all__ = [
     "FunctionalRegressor",
     "HeadSpec",
     "InputRouter",
+    "InvalidFileError",
     "InputSpec",
     "ModelMeta",
     "TargetSplitter",
