@@ -57,14 +57,27 @@ def test_string_values_in_a_numeric_column(reviews):
 
 
 @pytest.mark.parametrize("value", [np.nan, np.inf])
-def test_nan_or_inf_in_a_numeric_column(reviews, fitted, value):
+def test_nan_or_inf_in_a_numeric_column_refused_without_imputing(reviews, value):
     X, y = reviews
     bad = X.copy()
     bad.loc[bad.index[3], "price"] = value
     with pytest.raises(ValueError, match=r"NaN or infinite values in column\(s\) \['price'\]"):
+        make_est(router=review_router(impute=False)).fit(bad, y)
+
+
+def test_infinity_is_refused_and_nan_filled_by_default(reviews, fitted):
+    X, y = reviews
+    bad = X.copy()
+    bad.loc[bad.index[3], "price"] = np.inf
+    with pytest.raises(ValueError, match=r"NaN or infinite values in column\(s\) \['price'\]"):
         make_est().fit(bad, y)
     with pytest.raises(ValueError, match=r"NaN or infinite values in column\(s\) \['price'\]"):
         fitted.predict(bad)
+    gap = X.copy()
+    gap.loc[gap.index[3], "price"] = np.nan  # a gap at predict in a column without gaps at fit
+    filled = X.copy()
+    filled.loc[filled.index[3], "price"] = X["price"].median()
+    pd.testing.assert_frame_equal(fitted.predict(gap), fitted.predict(filled))
 
 
 def test_missing_or_empty_text_is_an_all_padding_row(fitted, reviews):

@@ -15,7 +15,7 @@ from skmm import FunctionalEstimator  # noqa: E402
 
 def search(X, y, n_jobs):
     est = FunctionalEstimator(router=review_router(), epochs=2, random_state=0)
-    grid = {"batch_size": [16, 64], "model__hidden_units": [(8,), (16,)]}
+    grid = {"model__hidden_units": [(8,), (16,)]}
     return GridSearchCV(est, grid, cv=KFold(2), n_jobs=n_jobs, refit=False).fit(X, y)
 
 
@@ -40,7 +40,7 @@ def test_grid_search_on_a_local_cluster_matches_one_process(reviews):
             there = search(X, y, n_jobs=-1)
         ran_on = client.run(lambda: os.getpid())
     assert len(ran_on) == 2 and os.getpid() not in ran_on.values()
-    assert len(there.cv_results_["params"]) == 4
+    assert len(there.cv_results_["params"]) == 2
     assert there.cv_results_["params"] == here.cv_results_["params"]
     for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
         np.testing.assert_allclose(there.cv_results_[key], here.cv_results_[key], rtol=1e-6)

@@ -437,26 +437,38 @@ def test_set_params_never_touches_fitted_state_and_warm_start_keeps_the_rate(rev
     assert est.learning_rate_ == rate
 
 
+@pytest.fixture(scope="module")
+def warm(reviews):
+    X, y = reviews
+    return FunctionalEstimator(router=review_router(), epochs=1, random_state=0,
+                               warm_start=True, model__hidden_units=(8,)).fit(X, y)
+
+
 @pytest.mark.parametrize("change", [{"model__hidden_units": (4,)},
                                     {"router__review__max_tokens": 50},
                                     {"targets": TargetSplitter(standardize=False)},
                                     {"loss_weights": {"rating": 3.0}}])
-def test_warm_start_after_a_structural_change_is_refused_by_name(reviews, change):
+def test_warm_start_after_a_structural_change_is_refused_by_name(warm, reviews, change):
     X, y = reviews
-    est = FunctionalEstimator(router=review_router(), epochs=1, random_state=0,
-                              warm_start=True, model__hidden_units=(8,)).fit(X, y)
+    est = copy.deepcopy(warm)
     weights = [w.copy() for w in est.model_.get_weights()]
     est.set_params(**change)
-    name = next(iter(change)).split("__")[0] if "router" in next(iter(change)) else next(
-        iter(change))
+    key = next(iter(change))
+    name = "router" if key.startswith("router__") else key
     with pytest.raises(ValueError, match=rf"parameter\(s\) \['{name}'\] changed"):
         est.fit(X, y)
     with pytest.raises(ValueError, match="changed since the model was built"):
         est.partial_fit(X, y)
     assert all(np.array_equal(a, b) for a, b in zip(weights, est.model_.get_weights(),
                                                     strict=True))
-    est.set_params(warm_start=False).fit(X, y)  # a new model, built from the new settings
-    est.set_params(warm_start=True, epochs=1).fit(X, y)  # and warm starts again on it
+
+
+def test_after_a_structural_change_a_cold_fit_builds_anew_and_warm_starts_go_on(warm, reviews):
+    X, y = reviews
+    est = copy.deepcopy(warm).set_params(model__hidden_units=(4,), warm_start=False).fit(X, y)
+    assert est.model_.get_layer("shared_dense_0").units == 4
+    est.set_params(warm_start=True).fit(X, y)  # the new model's own settings: goes on
+    assert len(est.history_) == 2
 
 
 def test_partial_fit_declares_classes_on_a_mixed_estimator(reviews):
