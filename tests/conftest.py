@@ -60,6 +60,20 @@ def review_router(**params):
     return InputRouter.from_columns(numeric=["price", "age"], text=["review"], **params)
 
 
+def make_est(**params):
+    """The estimator the review tests share: the review router, one epoch, seeded.
+
+    Test files that train longer say so in one line, e.g.
+    ``make_est = functools.partial(conftest.make_est, epochs=4)``; a test passes
+    what it is about.
+    """
+    from skmm import FunctionalEstimator
+
+    base = dict(router=review_router(), epochs=1, batch_size=32, random_state=0)
+    base.update(params)
+    return FunctionalEstimator(**base)
+
+
 @pytest.fixture(scope="session")
 def reviews():
     return make_reviews()

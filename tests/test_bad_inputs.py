@@ -8,17 +8,8 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import review_router
+from conftest import make_est, review_router
 from sklearn.exceptions import NotFittedError
-
-from skmm import FunctionalEstimator
-
-
-def make_est(**params):
-    base = dict(router=review_router(),
-                epochs=1, batch_size=32, random_state=0)
-    base.update(params)
-    return FunctionalEstimator(**base)
 
 
 @pytest.fixture(scope="module")

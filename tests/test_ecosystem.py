@@ -1,6 +1,9 @@
 """Training users can see (history, plots, progress, per-head early stopping) and
 metadata routing of sample weights through scikit-learn's meta-estimators."""
 
+import functools
+
+import conftest
 import keras
 import numpy as np
 import pandas as pd
@@ -12,12 +15,8 @@ from sklearn.pipeline import Pipeline
 
 from skmm import FunctionalEstimator
 
-
-def make_est(**params):
-    base = dict(router=review_router(), epochs=3, batch_size=32, random_state=0,
-                optimizer__learning_rate=0.01)
-    base.update(params)
-    return FunctionalEstimator(**base)
+# this file trains a little longer than conftest.make_est
+make_est = functools.partial(conftest.make_est, epochs=3, optimizer__learning_rate=0.01)
 
 
 @pytest.fixture(scope="module")

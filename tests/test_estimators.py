@@ -1,8 +1,10 @@
 import copy
+import functools
 import io
 import pickle
 import random
 
+import conftest
 import joblib
 import keras
 import numpy as np
@@ -21,12 +23,9 @@ from skmm import (
     TargetSplitter,
 )
 
-
-def make_est(**params):
-    base = dict(router=review_router(), epochs=4, batch_size=16, random_state=0,
-                optimizer__learning_rate=0.01)
-    base.update(params)
-    return FunctionalEstimator(**base)
+# this file trains a little longer than conftest.make_est
+make_est = functools.partial(conftest.make_est, epochs=4, batch_size=16,
+                             optimizer__learning_rate=0.01)
 
 
 @pytest.fixture(scope="module")

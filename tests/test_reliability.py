@@ -1,26 +1,23 @@
 """Missing labels, determinism and isolation, threads, interrupted fits."""
 
+import functools
 import os
 import subprocess
 import sys
 import textwrap
 import threading
 
+import conftest
 import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import review_router
 
-from skmm import FunctionalEstimator, TargetSplitter
+from skmm import TargetSplitter
 
-
-def make_est(**params):
-    base = dict(router=review_router(),
-                targets=TargetSplitter(standardize=False), epochs=3, batch_size=16,
-                random_state=0, optimizer__learning_rate=0.01)
-    base.update(params)
-    return FunctionalEstimator(**base)
+# this file trains a little longer than conftest.make_est
+make_est = functools.partial(conftest.make_est, targets=TargetSplitter(standardize=False),
+                             epochs=3, batch_size=16, optimizer__learning_rate=0.01)
 
 
 def test_masked_head_ignores_the_sample_and_the_other_head_does_not(reviews):
