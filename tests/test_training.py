@@ -1,10 +1,17 @@
-"""skmm's early stopping: the callbacks it adds, and the weight average it ends with."""
+"""skmm's early stopping: the callbacks it adds, the weight average it ends with, and
+progress and early stopping as a user sets them through the estimator."""
 
+import functools
+
+import conftest
 import keras
 import numpy as np
 import pytest
+from sklearn.model_selection import GridSearchCV
 
 from skmm._training import WeightAverage, add_early_stopping
+
+make_est_longer = functools.partial(conftest.make_est, epochs=3, optimizer__learning_rate=0.01)
 
 
 def tiny_model():
@@ -85,3 +92,38 @@ def test_the_learning_rate_drops_by_4_after_an_epoch_without_progress():
     plateau.on_epoch_end(1, {"val_loss": 1.5})
     assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(
         0.0025)
+
+
+# -- progress and early stopping as a user sets them ------------------------------------
+def test_verbose_shows_keras_progress(reviews, capsys):
+    X, y = reviews
+    make_est_longer(epochs=2, verbose=1).fit(X, y)
+    shown = capsys.readouterr().out
+    assert "Epoch 1/2" in shown and "Epoch 2/2" in shown and "loss" in shown
+    make_est_longer(epochs=2, verbose=0).fit(X, y)
+    assert "Epoch" not in capsys.readouterr().out
+
+
+def test_early_stopping_on_one_head_inside_grid_search(reviews):
+    X, y = reviews
+    # min_delta so large that no epoch after the first counts as better: Keras must
+    # stop after exactly patience + 1 epochs if the callback is really in use
+    est = make_est_longer(epochs=6, validation_split=0.25,
+                   callbacks={"stop": keras.callbacks.EarlyStopping},
+                   callbacks__stop__monitor="val_sentiment_accuracy",
+                   callbacks__stop__mode="max", callbacks__stop__min_delta=10.0)
+    search = GridSearchCV(est, {"callbacks__stop__patience": [1, 2]}, cv=2,
+                          refit=True).fit(X, y)
+    best = search.best_estimator_
+    assert len(best.history_) == best.get_params()["callbacks__stop__patience"] + 1
+    assert "val_sentiment_accuracy" in best.history_
+
+
+def test_users_early_stopping_replaces_skmms(reviews):
+    X, y = reviews
+    est = make_est_longer(epochs=6, early_stopping=True,
+                   callbacks=[keras.callbacks.EarlyStopping(monitor="val_rating_loss", mode="min",
+                                                            min_delta=100.0, patience=2)])
+    est.fit(X, y)
+    assert len(est.history_) == 3  # the user's patience, not n_iter_no_change=3
+    assert "val_rating_loss" in est.history_  # skmm still held out the rows
