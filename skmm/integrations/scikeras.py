@@ -37,6 +37,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ..heads import class_heads
 from ..meta import ModelMeta
 from ..routing import InputRouter
 from ..targets import TargetSplitter
@@ -169,7 +170,7 @@ class HeadsEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "targets_")
         heads = self.targets_.heads_
         meta = {"heads_": dict(heads), "n_outputs_expected_": len(heads)}
-        classes = [h.classes for h in heads.values() if h.is_classification]
+        classes = [heads[name].classes for name in class_heads(heads)]
         if len(heads) == 1 and classes:
             meta["classes_"] = np.asarray(classes[0])
             meta["n_classes_"] = len(classes[0])
