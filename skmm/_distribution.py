@@ -4,12 +4,13 @@ A fit with a distribution builds and trains its model inside
 ``distribution.scope()``, so no global distribution outlives it; a model
 made outside it (by an earlier fit without one, or unpickled) is rebuilt
 inside it first (:func:`place`). Keras shards each batch over the devices
-of the distribution's batch axis, which needs every batch, the last one of
-an epoch included, to split evenly: :func:`pad_to_shards` appends fewer
-than ``devices`` copies of rows with weight zero, so no row is dropped and
-the copies add nothing to the loss. (A batch's loss is still averaged over
-all its rows, so a batch holding copies steps slightly less, and metrics
-other than the loss count the copies.) Prediction needs no scope.
+of the distribution's batch axis (:func:`batch_shards`), which needs every
+batch, the last one of an epoch included, to split evenly:
+:meth:`skmm._rows.Rows.pad_to` appends fewer than ``devices`` copies of rows
+with weight zero, so no row is dropped and the copies add nothing to the
+loss. (A batch's loss is still averaged over all its rows, so a batch
+holding copies steps slightly less, and metrics other than the loss count
+the copies.) Prediction needs no scope.
 Single machine: "auto" takes ``keras.distribution.list_devices()``.
 """
 
@@ -21,8 +22,6 @@ import warnings
 
 import keras
 import numpy as np
-
-from ._inputs import n_rows, take_rows
 
 DISTRIBUTIONS = (keras.distribution.DataParallel, keras.distribution.ModelParallel)
 
@@ -122,20 +121,3 @@ def batch_shards(distribution):
     mesh = distribution.device_mesh
     axis = distribution.batch_dim_name
     return int(mesh.shape[list(mesh.axis_names).index(axis)]) if axis in mesh.axis_names else 1
-
-
-def pad_to_shards(dicts, weights_at, shards):
-    """Pad every dict of per-sample arrays to a multiple of ``shards`` rows.
-
-    The added rows repeat the first rows; in ``dicts[weights_at]`` (the
-    per-head sample weights) they weigh zero, so they add nothing to the loss.
-    """
-    n = n_rows(dicts[0])
-    extra = -n % shards
-    if not extra:
-        return dicts
-    rows = np.concatenate([np.arange(n), np.arange(extra) % n])
-    padded = [take_rows(d, rows) for d in dicts]
-    padded[weights_at] = {head: np.concatenate([w[:n], np.zeros(extra, dtype=w.dtype)])
-                          for head, w in padded[weights_at].items()}
-    return tuple(padded)

@@ -163,11 +163,6 @@ def input_specs(arrays, routed=None):
     return specs
 
 
-def take_rows(arrays, idx):
-    """The rows ``idx`` of every array of a dict."""
-    return {k: v[idx] for k, v in arrays.items()}
-
-
 def check_empty(est, X):
     """Check a zero-row X against what fit saw (its columns or inputs), without routing it.
 

@@ -50,6 +50,11 @@ class Wiring:
         out = [per_head[h] for h in self.output_order]
         return out[0] if len(out) == 1 else out
 
+    def model_data(self, rows, weighted):
+        """:class:`~skmm._rows.Rows` as Keras' ``(x, y)``, plus the weights when ``weighted``."""
+        data = (self.model_x(rows.inputs), self.model_y(rows.targets))
+        return data + (self.model_y(rows.weights),) if weighted else data
+
     def by_head(self, outputs):
         """A model's outputs (array, list or dict) as ``{head: ndarray}``."""
         if isinstance(outputs, dict):

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._containers import concat_heads
+from ._rows import Rows
 
 
 class Predictor:
@@ -80,22 +81,22 @@ class Predictor:
         ``predict_kwargs`` (settings only ``model.predict`` understands, such
         as callbacks) send the rows through ``model.predict`` instead.
         """
-        x = self.wiring.model_x(arrays)
         if predict_kwargs:
             raw = self.wiring.by_head(self.model.predict(
-                x, batch_size=batch_size, **{"verbose": 0, **predict_kwargs}))
+                self.wiring.model_x(arrays), batch_size=batch_size,
+                **{"verbose": 0, **predict_kwargs}))
         else:
-            n = len(next(iter(arrays.values())))
-            parts = [self._batch(map_arrays(lambda a, s=start: a[s:s + batch_size], x),
-                                 min(batch_size, n - start), batch_size)
-                     for start in range(0, max(n, 1), batch_size)]
+            rows = Rows({name: arrays[name] for name in self.wiring.input_order})
+            parts = [self._batch(rows.take(slice(start, start + batch_size)), batch_size)
+                     for start in range(0, max(rows.n, 1), batch_size)]
             raw = parts[0] if len(parts) == 1 else {
                 h: np.concatenate([p[h] for p in parts]) for h in self.wiring.output_order}
         return {h: self.links[h](r) if h in self.links else r for h, r in raw.items()}
 
-    def _batch(self, x, n, batch_size):
-        """One in-memory batch through the compiled function, padded to 2^k rows."""
-        outputs = self(pad_rows(x, padded_rows(n, batch_size)))
+    def _batch(self, rows, batch_size):
+        """One in-memory batch of rows through the compiled function, padded to 2^k rows."""
+        n = rows.n
+        outputs = self(self.wiring.model_x(rows.zero_pad(padded_rows(n, batch_size)).inputs))
         return {h: o[:n] for h, o in self.wiring.by_head(outputs).items()}
 
     def __call__(self, x):
@@ -140,26 +141,6 @@ def _xla_twin(model):
 def padded_rows(n: int, batch_size: int) -> int:
     """The power of two at or above n (and at most ``batch_size``)."""
     return min(1 << max(n - 1, 0).bit_length(), max(batch_size, n))
-
-
-def map_arrays(fn, x):
-    """Apply fn to every array of a model input structure (array, list or dict)."""
-    if isinstance(x, dict):
-        return {k: fn(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [fn(v) for v in x]
-    return fn(x)
-
-
-def pad_rows(x, size: int):
-    """Zero rows appended to each array up to ``size`` rows."""
-    def pad(a):
-        extra = size - a.shape[0]
-        if extra <= 0:
-            return a
-        return np.concatenate([a, np.zeros((extra, *a.shape[1:]), dtype=a.dtype)])
-
-    return map_arrays(pad, x)
 
 
 # Rows predicted per batch unless predict__batch_size says otherwise; a

@@ -11,9 +11,6 @@ import math
 import keras
 import numpy as np
 
-from ._distribution import pad_to_shards
-from ._inputs import n_rows, take_rows
-
 # early_stopping="auto" stops early from this many training samples on, holding
 # out this share of them when no validation_split is given.
 AUTO_EARLY_STOPPING_SAMPLES = 1000
@@ -138,53 +135,33 @@ class WeightAverage(keras.callbacks.Callback):
         self._snapshots = []
 
 
-def hold_out(dicts, seed):
-    """Split every dict of per-sample arrays into (training rows, held-out rows).
-
-    A random :data:`EARLY_STOPPING_FRACTION` of the rows (at least one),
-    drawn with ``seed``, is held out; both parts keep the rows' order.
-
-    Returns
-    -------
-    train, held_out : tuple of dicts, in the order of ``dicts``
-    """
-    n = n_rows(dicts[0])
-    order = np.random.default_rng(seed).permutation(n)
-    n_val = max(1, int(round(EARLY_STOPPING_FRACTION * n)))
-    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
-    return (tuple(take_rows(d, train) for d in dicts),
-            tuple(take_rows(d, val) for d in dicts))
-
-
-def split_rows(dicts, validation_split, stop_early, seed, shards=1):
+def split_rows(rows, validation_split, stop_early, seed, shards=1):
     """The rows a fit trains on and the rows it validates on.
 
-    ``validation_split`` holds out the last rows, as Keras does; otherwise a
-    fit that stops early holds out random rows (:func:`hold_out`). ``dicts``
-    are (inputs, encoded targets, per-head weights); with ``shards`` > 1
-    both parts are padded with rows of weight zero to split evenly over the
-    devices (:func:`skmm._distribution.pad_to_shards`).
+    ``validation_split`` holds out the last rows, as Keras does
+    (:meth:`~skmm._rows.Rows.split`); otherwise a fit that stops early holds
+    out a random :data:`EARLY_STOPPING_FRACTION` of them, drawn with ``seed``
+    (:meth:`~skmm._rows.Rows.hold_out`). With ``shards`` > 1 both parts are
+    padded with rows of weight zero to split evenly over the devices
+    (:meth:`~skmm._rows.Rows.pad_to`).
+
+    Parameters
+    ----------
+    rows : skmm._rows.Rows
+        Inputs, encoded targets and per-head weights of the fit.
 
     Returns
     -------
-    train : tuple of dicts
-    validation : tuple of dicts, or None when nothing is held out
+    train : Rows
+    validation : Rows, or None when nothing is held out
     """
     if validation_split:
-        n = n_rows(dicts[0])
-        split_at = int(math.floor(n * (1.0 - validation_split)))
-        if split_at in (0, n):
-            raise ValueError(
-                f"validation_split={validation_split} leaves no rows to train or to validate "
-                f"on among {n} samples; use a share that keeps both parts non-empty."
-            )
-        train = tuple(take_rows(d, np.arange(split_at)) for d in dicts)
-        validation = tuple(take_rows(d, np.arange(split_at, n)) for d in dicts)
+        train, validation = rows.split(validation_split)
     elif stop_early:
-        train, validation = hold_out(dicts, seed)
+        train, validation = rows.hold_out(EARLY_STOPPING_FRACTION, seed)
     else:
-        train, validation = tuple(dicts), None
+        train, validation = rows, None
     if shards > 1:
-        train = pad_to_shards(train, 2, shards)
-        validation = None if validation is None else pad_to_shards(validation, 2, shards)
+        train = train.pad_to(shards)
+        validation = None if validation is None else validation.pad_to(shards)
     return train, validation

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _distribution, _inputs, _params, _predict, _training
 from ._model import Wiring, build_model, compile_model, wire
+from ._rows import Rows
 from ._seeding import scoped_seed, seed_of
 from .heads import class_heads
 from .history import HistoryMixin
@@ -348,6 +349,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         encoded, observed = self.targets_.transform_with_mask(y)
         weights = head_weights(self.targets_.heads_, encoded, observed, sample_weight,
                                self.class_weight, n)
+        rows = Rows(arrays, encoded, weights)
         distribution = _distribution.resolve(self.distribution)
         shards = _distribution.batch_shards(distribution)
         self.batch_size_, self.learning_rate_ = _training.batch_and_learning_rate(
@@ -362,7 +364,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
                 self._structure = structure
             _distribution.place(self, distribution, fresh=reset)
             try:
-                history = self._train(arrays, encoded, weights, epochs, stop_early, seed, shards)
+                history = self._train(rows, epochs, stop_early, seed, shards)
             except KeyboardInterrupt:
                 # keep the weights trained so far and the epochs Keras recorded, then let
                 # the interrupt go on to the caller
@@ -393,27 +395,24 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
     def _wiring(self):
         return Wiring(self.input_order_, self.input_structure_, self.output_order_)
 
-    def _train(self, arrays, encoded, weights, epochs, stop_early=False, seed=None, shards=1):
-        """Step 4: one call to ``model.fit`` with everything routed (an extension point)."""
+    def _train(self, rows, epochs, stop_early=False, seed=None, shards=1):
+        """Step 4: one ``model.fit`` on ``rows``, everything routed (an extension point)."""
         routed = self._routed_params()
         callbacks = _params.make_callbacks(self.callbacks, routed)
         if stop_early:
             _training.add_early_stopping(callbacks, self.n_iter_no_change, self.model_.optimizer)
-        (arrays, encoded, weights), held_out = _training.split_rows(
-            (arrays, encoded, weights), self.validation_split, stop_early, seed, shards)
+        train, held_out = _training.split_rows(rows, self.validation_split, stop_early, seed,
+                                               shards)
         # every row's weight, the padding's zeros included: all 1 means none need passing
-        parts = [weights] if held_out is None else [weights, held_out[2]]
-        use_weights = any((w != 1.0).any() for part in parts for w in part.values())
+        weighted = train.weighted or (held_out is not None and held_out.weighted)
         wiring = self._wiring
         kwargs = {}
         if held_out is not None:
-            val_x, val_y, val_w = held_out
-            kwargs["validation_data"] = (wiring.model_x(val_x), wiring.model_y(val_y)) + (
-                (wiring.model_y(val_w),) if use_weights else ())
+            kwargs["validation_data"] = wiring.model_data(held_out, weighted)
         return self.model_.fit(
-            wiring.model_x(arrays),
-            wiring.model_y(encoded),
-            sample_weight=wiring.model_y(weights) if use_weights else None,
+            wiring.model_x(train.inputs),
+            wiring.model_y(train.targets),
+            sample_weight=wiring.model_y(train.weights) if weighted else None,
             epochs=epochs,
             batch_size=self.batch_size_,
             callbacks=callbacks,

@@ -171,12 +171,13 @@ def test_distribution_parameter_is_validated(small):
 
 
 def test_rows_split_and_pad_to_the_device_count():
+    from skmm._rows import Rows
     from skmm._training import batch_and_learning_rate, split_rows
 
     x = {"x": np.arange(10.0)}
     y = {"h": np.arange(10.0) * 2}
     w = {"h": np.full(10, 0.5, dtype="float32")}
-    (tx, ty, tw), (vx, vy, vw) = split_rows((x, y, w), 0.3, False, 0, shards=4)
+    (tx, ty, tw), (vx, vy, vw) = split_rows(Rows(x, y, w), 0.3, False, 0, shards=4)
     # Keras' rule: the first floor(10 * 0.7) = 7 rows train, then padded to 8 with a copy
     np.testing.assert_array_equal(tx["x"], [0, 1, 2, 3, 4, 5, 6, 0])
     np.testing.assert_array_equal(ty["h"], tx["x"] * 2)
@@ -184,10 +185,10 @@ def test_rows_split_and_pad_to_the_device_count():
     np.testing.assert_array_equal(vx["x"], [7, 8, 9, 7])
     np.testing.assert_array_equal(vw["h"], [0.5, 0.5, 0.5, 0.0])
     # one device: nothing is padded and nothing is held out without a reason
-    (tx, _, tw), held = split_rows((x, y, w), 0.0, False, 0)
+    (tx, _, tw), held = split_rows(Rows(x, y, w), 0.0, False, 0)
     assert held is None and len(tx["x"]) == 10
     with pytest.raises(ValueError, match="validation_split=0.95 leaves no rows"):
-        split_rows((x, y, w), 0.95, False, 0)
+        split_rows(Rows(x, y, w), 0.95, False, 0)
     # "auto" batch sizes round up to a multiple of the devices, on warm fits too
     assert batch_and_learning_rate("auto", "auto", 5000, shards=3)[0] == 66
     assert batch_and_learning_rate("auto", "auto", 5000, previous=(64, 1e-3), shards=3) == (

@@ -1,0 +1,122 @@
+"""The rows of one fit: input arrays, encoded targets and per-head weights, kept aligned.
+
+:class:`Rows` is the one place rows are counted, taken, split into training
+and validation rows and padded: training holds out validation rows by Keras'
+rule (:meth:`Rows.split`) or at random for early stopping
+(:meth:`Rows.hold_out`), pads to a multiple of the device count with rows of
+weight zero (:meth:`Rows.pad_to`), and prediction cuts its inputs into
+batches padded with zero rows (:meth:`Rows.zero_pad`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def _take(arrays, idx):
+    return {k: v[idx] for k, v in arrays.items()}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Per-row arrays that travel together: ``inputs``, ``targets`` and ``weights``.
+
+    Every array of the three dicts has the same number of rows. Taking,
+    splitting or padding returns new :class:`Rows` and leaves these alone.
+    A ``Rows`` unpacks as ``inputs, targets, weights``.
+
+    Parameters
+    ----------
+    inputs : dict of str -> ndarray
+        The model's input arrays, by input name.
+    targets : dict of str -> ndarray, default={}
+        Encoded targets, by head.
+    weights : dict of str -> ndarray, default={}
+        Per-head sample weights, by head.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = Rows({"x": np.arange(5.0)}, {"h": np.arange(5) * 2}, {"h": np.ones(5)})
+    >>> train, validation = rows.split(0.4)
+    >>> train.n, validation.targets["h"].tolist()
+    (3, [6, 8])
+    >>> padded = train.pad_to(2)
+    >>> padded.inputs["x"].tolist(), padded.weights["h"].tolist()
+    ([0.0, 1.0, 2.0, 0.0], [1.0, 1.0, 1.0, 0.0])
+    """
+
+    inputs: dict
+    targets: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter((self.inputs, self.targets, self.weights))
+
+    @property
+    def n(self) -> int:
+        """The number of rows."""
+        return len(next(iter(self.inputs.values())))
+
+    @property
+    def weighted(self) -> bool:
+        """Whether any row weighs other than 1 for some head (else Keras needs no weights)."""
+        return any((w != 1.0).any() for w in self.weights.values())
+
+    def take(self, idx) -> Rows:
+        """The rows ``idx`` (indices, a mask or a slice) of every array."""
+        return Rows(_take(self.inputs, idx), _take(self.targets, idx), _take(self.weights, idx))
+
+    def split(self, validation_split) -> tuple[Rows, Rows]:
+        """(training rows, validation rows) by Keras' rule: the last rows validate.
+
+        The first ``floor(n * (1 - validation_split))`` rows train; a share
+        that leaves either part empty is refused.
+        """
+        n = self.n
+        split_at = int(math.floor(n * (1.0 - validation_split)))
+        if split_at in (0, n):
+            raise ValueError(
+                f"validation_split={validation_split} leaves no rows to train or to validate "
+                f"on among {n} samples; use a share that keeps both parts non-empty."
+            )
+        return self.take(np.arange(split_at)), self.take(np.arange(split_at, n))
+
+    def hold_out(self, fraction, seed) -> tuple[Rows, Rows]:
+        """(training rows, held-out rows): a random ``fraction`` of the rows held out.
+
+        At least one row is held out, drawn with ``seed``; both parts keep
+        the rows' order.
+        """
+        n = self.n
+        order = np.random.default_rng(seed).permutation(n)
+        n_val = max(1, int(round(fraction * n)))
+        return self.take(np.sort(order[n_val:])), self.take(np.sort(order[:n_val]))
+
+    def pad_to(self, shards) -> Rows:
+        """These rows padded to a multiple of ``shards``, so each batch splits over devices.
+
+        The added rows (fewer than ``shards``) repeat the first rows and weigh
+        zero for every head, so they add nothing to the loss.
+        """
+        n = self.n
+        extra = -n % shards
+        if not extra:
+            return self
+        padded = self.take(np.concatenate([np.arange(n), np.arange(extra) % n]))
+        weights = {head: np.concatenate([w[:n], np.zeros(extra, dtype=w.dtype)])
+                   for head, w in padded.weights.items()}
+        return Rows(padded.inputs, padded.targets, weights)
+
+    def zero_pad(self, size) -> Rows:
+        """These rows with rows of zeros appended up to ``size`` rows (none past it)."""
+        def pad(a):
+            extra = size - a.shape[0]
+            if extra <= 0:
+                return a
+            return np.concatenate([a, np.zeros((extra, *a.shape[1:]), dtype=a.dtype)])
+
+        return Rows(*({k: pad(v) for k, v in part.items()} for part in self))
