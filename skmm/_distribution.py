@@ -92,26 +92,26 @@ def _key(distribution):
             tuple(str(d) for d in np.ravel(mesh.devices)))
 
 
-def place(est, distribution, fresh):
-    """Make ``est.model_`` ready to train under ``distribution``.
+def place(model, distribution, *, fresh=False):
+    """``model``, ready to train under ``distribution``: itself, or a copy made in its scope.
 
     A model built just now (``fresh``) inside the distribution's scope is
-    marked as made under it. A model whose variables were made under another
-    distribution, or under none (an earlier fit, an unpickled or loaded
-    estimator), is rebuilt inside the scope from its ``.keras`` bytes,
-    keeping its weights and its optimizer's state. Without a distribution a
-    model goes on training as it is.
+    marked as made under it and returned. A model whose variables were made
+    under another distribution, or under none (an earlier fit, an unpickled
+    or loaded estimator), is rebuilt inside the scope from its ``.keras``
+    bytes, keeping its weights and its optimizer's state, and the copy is
+    returned. Without a distribution the model goes on training as it is.
     """
     if distribution is None:
-        return
+        return model
     key = _key(distribution)
-    if not fresh and getattr(est.model_, "_skmm_distribution", None) != key:
+    if not fresh and getattr(model, "_skmm_distribution", None) != key:
         from .persistence import model_from_bytes, model_to_bytes
 
         with distribution.scope():
-            est.model_ = model_from_bytes(model_to_bytes(est.model_))
-        est._make_predictor()
-    est.model_._skmm_distribution = key  # an attribute of this object, never saved
+            model = model_from_bytes(model_to_bytes(model))
+    model._skmm_distribution = key  # an attribute of this object, never saved
+    return model
 
 
 def batch_shards(distribution):

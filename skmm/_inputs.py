@@ -1,11 +1,14 @@
 """X -> ``{input_name: ndarray}``: the router an estimator fits, or a dict of arrays as is.
 
-The estimators call :func:`fit_inputs` in ``fit`` and :func:`transform_inputs`
-in ``predict``; both set or read the estimator's ``router_``,
-``input_specs_``, ``n_features_in_`` and ``feature_names_in_``.
+The estimators call :func:`fit_inputs` in ``fit``, which fits nothing of
+theirs: it returns a :class:`FittedInputs` whose fields become their
+``router_``, ``input_specs_``, ``n_features_in_`` and ``feature_names_in_``;
+:func:`transform_inputs` turns X into the same inputs in ``predict``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,7 +16,13 @@ from scipy import sparse
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _get_feature_names,
+    _num_samples,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from .routing import InputRouter
 from .specs import InputSpec
@@ -32,54 +41,93 @@ def n_rows(X) -> int:
     return _num_samples(next(iter(X.values())) if is_input_dict(X) else X)
 
 
-def arrays_for_fit(est, X, y, reset):
-    """X as the model's input arrays for a fit (fitting the router when ``reset``)."""
+def check_fit_data(X, y, name):
+    """Refuse what no fit can start from: no y, or a DataFrame X without rows.
+
+    ``name`` (the estimator's class name) is named in the messages.
+    """
     if y is None:
-        raise ValueError(
-            f"{type(est).__name__} requires y to be passed, but the target y is None."
-        )
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
     if isinstance(X, pd.DataFrame) and X.shape[0] == 0:
         raise ValueError(f"X is an empty DataFrame (0 rows, columns {list(X.columns)}).")
-    if reset:
-        arrays = fit_inputs(est, X)
-    else:
-        check_is_fitted(est, "model_")
-        arrays = transform_inputs(est, X)
+
+
+def check_rows(arrays, y):
+    """The number of rows of X's input arrays, checked non-zero and equal to y's."""
     n = len(next(iter(arrays.values())))
     if n == 0:
         raise ValueError("X has 0 samples; at least one is needed to fit.")
     n_y = n_rows(y)
     if n_y != n:
         raise ValueError(f"y has {n_y} rows but X has {n}; they must match.")
-    return arrays
+    return n
 
 
-def fit_inputs(est, X):
-    """Fit ``est``'s router on X (or take X's arrays as they are); the arrays."""
-    router = est.router
+@dataclass(frozen=True)
+class FittedInputs:
+    """What routing X taught one fit: the fitted router, X's arrays and their specs.
+
+    Attributes
+    ----------
+    router : InputRouter or None
+        The fitted router (None when X needed none: a dict of arrays, or a
+        plain numeric array that is one input).
+    arrays : dict of str -> ndarray
+        X as the model's input arrays.
+    input_specs : dict of str -> InputSpec
+        Kind, shape, dtype and vocabulary size of each input.
+    n_features_in : int or None
+        Columns of X (None for a dict of arrays).
+    feature_names_in : ndarray of str or None
+        Column names of X, when it had string column names.
+    """
+
+    router: InputRouter | None
+    arrays: dict
+    input_specs: dict
+    n_features_in: int | None = None
+    feature_names_in: np.ndarray | None = None
+
+
+def fit_inputs(router, X, *, name=None) -> FittedInputs:
+    """Fit a clone of ``router`` on X (or take X's arrays as they are).
+
+    Parameters
+    ----------
+    router : InputRouter, ColumnTransformer, FrozenEstimator or None
+        An estimator's ``router`` parameter; never fitted itself (a clone
+        is), except that a frozen router is used as it is.
+    X : DataFrame, dict of arrays or array-like
+    name : str, optional
+        The estimator's class name, for scikit-learn's messages about a
+        plain array X.
+
+    Returns
+    -------
+    FittedInputs
+    """
     if is_input_dict(X):
-        est.router_ = None
-        arrays = dict_arrays(X)
+        fitted, arrays, n_features, names = None, dict_arrays(X), None, None
     elif router is None and not (
         isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns)
     ):
         # arrays, and DataFrames without string column names (as scikit-learn treats
-        # them): one numeric input
-        est.router_ = None
-        arrays = {ARRAY_INPUT: validate_data(est, X, dtype=np.float32, reset=True)}
+        # them): one numeric input, checked as scikit-learn's validate_data checks it
+        fitted, names = None, _get_feature_names(X)
+        array = check_array(X, dtype=np.float32, input_name="X", estimator=name)
+        arrays, n_features = {ARRAY_INPUT: array}, array.shape[1]
     else:
-        est.router_ = _router_to_use(router, X)
+        fitted = _router_to_use(router, X)
         if isinstance(router, FrozenEstimator):
-            arrays = est.router_.transform(X)
+            arrays = fitted.transform(X)
         else:
-            arrays = est.router_.fit_transform(X)
-        if hasattr(est.router_, "feature_names_in_"):
-            est.feature_names_in_ = est.router_.feature_names_in_
-        est.n_features_in_ = est.router_.n_features_in_
+            arrays = fitted.fit_transform(X)
+        n_features = fitted.n_features_in_
+        names = getattr(fitted, "feature_names_in_", None)
     if not arrays:
         raise ValueError("X produced no model inputs; check the router's transformers.")
-    est.input_specs_ = input_specs(arrays, getattr(est.router_, "input_specs_", None))
-    return arrays
+    specs = input_specs(arrays, getattr(fitted, "input_specs_", None))
+    return FittedInputs(fitted, arrays, specs, n_features, names)
 
 
 def _router_to_use(router, X):
@@ -106,17 +154,23 @@ def _router_to_use(router, X):
     return clone(router)
 
 
-def transform_inputs(est, X):
-    """X as the fitted estimator's input arrays."""
+def transform_inputs(X, router, specs, *, owner):
+    """X as a fitted estimator's input arrays.
+
+    ``router`` and ``specs`` (the input specs) are what :func:`fit_inputs` returned;
+    ``owner`` is the fitted estimator, which scikit-learn's checks of a
+    plain array X read ``n_features_in_`` and ``feature_names_in_`` from
+    (and name in their messages). Nothing is set on it.
+    """
     if is_input_dict(X):
         arrays = dict_arrays(X)
-        missing = [n for n in est.input_specs_ if n not in arrays]
+        missing = [n for n in specs if n not in arrays]
         if missing:
             raise ValueError(f"X is missing inputs {missing}; it has {list(arrays)}.")
         return arrays
-    if est.router_ is None:
-        return {ARRAY_INPUT: validate_data(est, X, dtype=np.float32, reset=False)}
-    return est.router_.transform(X)
+    if router is None:
+        return {ARRAY_INPUT: validate_data(owner, X, dtype=np.float32, reset=False)}
+    return router.transform(X)
 
 
 def dict_arrays(X):
@@ -163,24 +217,25 @@ def input_specs(arrays, routed=None):
     return specs
 
 
-def check_empty(est, X):
+def check_empty(X, router, specs, *, owner):
     """Check a zero-row X against what fit saw (its columns or inputs), without routing it.
 
     scikit-learn's transformers refuse zero rows, but a prediction for none is
     a fair request (a filter that kept nothing): it gets an empty answer, and
-    X still gets the column checks a non-empty X would.
+    X still gets the column checks a non-empty X would. Arguments as in
+    :func:`transform_inputs`.
     """
     if is_input_dict(X):
-        missing = [n for n in est.input_specs_ if n not in X]
+        missing = [n for n in specs if n not in X]
         if missing:
             raise ValueError(f"X is missing inputs {missing}; it has {list(X)}.")
-    elif est.router_ is not None:
+    elif router is not None:
         if hasattr(X, "columns"):
-            est.router_._check_columns(X, "predict")
+            router._check_columns(X, "predict")
     else:
         width = np.shape(X)[1] if np.ndim(X) == 2 else None
-        if width != est.n_features_in_:
+        if width != owner.n_features_in_:
             raise ValueError(
-                f"X has {width} features, but {type(est).__name__} is expecting "
-                f"{est.n_features_in_} features as input."
+                f"X has {width} features, but {type(owner).__name__} is expecting "
+                f"{owner.n_features_in_} features as input."
             )

@@ -4,7 +4,8 @@
 ``keras.Model``; :func:`wire` matches its input and output names to the
 router's inputs and the target heads and asks each head's kind whether the
 output fits (and whether it gives logits); :func:`compile_model` compiles an
-uncompiled model with per-head losses and metrics from the head kinds.
+uncompiled model with per-head losses and metrics from the head kinds. Each
+takes the estimator's parameters as data and returns what it made.
 """
 
 from __future__ import annotations
@@ -182,12 +183,28 @@ def _compiled_losses(model, order):
     return [loss] * len(order)
 
 
-def compile_model(est, model, wiring, heads):
-    """Compile an uncompiled ``model`` from ``est``'s settings; which heads give logits.
+def compile_model(model, wiring, heads, *, loss=None, metrics=None, loss_weights=None,
+                  optimizer="adam", learning_rate=None, routed=None):
+    """Compile an uncompiled ``model`` with per-head losses and metrics; which heads give logits.
 
     A compiled model (a builder's, or a compiled ``keras.Model`` given as
     ``model``) is left alone; its losses still tell whether a class head
     outputs logits.
+
+    Parameters
+    ----------
+    model : keras.Model
+    wiring : Wiring
+        How the model's outputs line up with the heads (:func:`wire`).
+    heads : dict of str -> HeadSpec
+    loss, metrics, loss_weights, optimizer
+        The estimator's parameters of those names (a loss, metrics or weight
+        for every head, or a dict per head; None: each head kind's default).
+    learning_rate : float, optional
+        For an optimizer given by name or class.
+    routed : dict, optional
+        The estimator's routed parameters; ``loss__*``, ``optimizer__*`` and
+        ``compile__*`` are read.
 
     Returns
     -------
@@ -198,27 +215,27 @@ def compile_model(est, model, wiring, heads):
     order = wiring.output_order
     layers = _output_layers(model, order)
     if getattr(model, "compiled", False):
-        losses = _compiled_losses(model, order)
-        return {h: heads[h].head_kind.check_output(heads[h], layers[h], loss, False)
-                for h, loss in zip(order, losses, strict=True)}
-    routed = est._routed_params()
+        compiled = _compiled_losses(model, order)
+        return {h: heads[h].head_kind.check_output(heads[h], layers[h], held, False)
+                for h, held in zip(order, compiled, strict=True)}
+    routed = routed or {}
     loss_kwargs = _params.routed(routed, "loss")
-    given = _per_head(est.loss, "loss", heads, order, lambda h: None)
+    given = _per_head(loss, "loss", heads, order, lambda h: None)
     logits, losses = {}, []
-    for h, loss in zip(order, given, strict=True):
+    for h, spec in zip(order, given, strict=True):
         kind = heads[h].head_kind
-        loss = None if loss is None else _params.make_loss(loss, loss_kwargs)
-        logits[h] = kind.check_output(heads[h], layers[h], loss, loss is None)
-        losses.append(kind.default_loss(logits[h]) if loss is None else loss)
-    metrics = _per_head(est.metrics, "metrics", heads, order,
+        made = None if spec is None else _params.make_loss(spec, loss_kwargs)
+        logits[h] = kind.check_output(heads[h], layers[h], made, made is None)
+        losses.append(kind.default_loss(logits[h]) if made is None else made)
+    metrics = _per_head(metrics, "metrics", heads, order,
                         lambda h: heads[h].head_kind.default_metrics(logits[h]))
     weights = None
-    if est.loss_weights is not None:
-        weights = _per_head(est.loss_weights, "loss_weights", heads, order, lambda h: 1.0)
+    if loss_weights is not None:
+        weights = _per_head(loss_weights, "loss_weights", heads, order, lambda h: 1.0)
     single = len(order) == 1
     model.compile(
-        optimizer=_params.make_optimizer(est.optimizer, _params.routed(routed, "optimizer"),
-                                         est.learning_rate_),
+        optimizer=_params.make_optimizer(optimizer, _params.routed(routed, "optimizer"),
+                                         learning_rate),
         loss=losses[0] if single else losses,
         metrics=metrics[0] if single else metrics,
         loss_weights=(weights[0] if single else weights) if weights else None,

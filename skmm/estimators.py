@@ -3,10 +3,13 @@
 One core (:class:`FunctionalEstimator`) and two thin task classes. ``fit`` is
 a few named steps: route X into input arrays (``_inputs``), split y into
 heads (:class:`~skmm.TargetSplitter`), weigh each head's samples
-(``weights``), build, wire and compile the model (``_model``) and train it.
-``predict`` runs the same path backwards through one compiled forward pass
-(``_predict``) and returns y's container; ``score`` is the mean over heads of
-each head kind's own score (:mod:`skmm.heads`).
+(``weights``), build, wire and compile the model (``_model``), place it on
+the devices (``_distribution``) and train it on the rows (``_rows``,
+``_training``). Each step takes data and returns values; the estimator keeps
+them as its fitted attributes. ``predict`` runs the same path backwards
+through one compiled forward pass (``_predict``) and returns y's container;
+``score`` is the mean over heads of each head kind's own score
+(:mod:`skmm.scoring`, :mod:`skmm.heads`).
 """
 
 from __future__ import annotations
@@ -341,8 +344,8 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
                     "no longer describe. Set warm_start=False (or call fit) to build a new "
                     "model, or set them back."
                 )
-        arrays = _inputs.arrays_for_fit(self, X, y, reset)
-        n = _inputs.n_rows(arrays)
+        arrays = self._training_arrays(X, y, reset)
+        n = _inputs.check_rows(arrays, y)
         if reset:
             self.targets_ = splitter_for(self.targets, self._task, type(self).__name__).fit(
                 y, classes=classes)
@@ -362,7 +365,10 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
             if reset:
                 self._new_model()
                 self._structure = structure
-            _distribution.place(self, distribution, fresh=reset)
+            placed = _distribution.place(self.model_, distribution, fresh=reset)
+            if placed is not self.model_:  # rebuilt under the distribution
+                self.model_ = placed
+                self._make_predictor()
             try:
                 history = self._train(rows, epochs, stop_early, seed, shards)
             except KeyboardInterrupt:
@@ -375,16 +381,37 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         self._append_history(history.history)
         return self
 
+    def _training_arrays(self, X, y, reset):
+        """Step 1: X as input arrays, fitting the router (and X's fitted attributes) on reset."""
+        _inputs.check_fit_data(X, y, type(self).__name__)
+        if not reset:
+            check_is_fitted(self, "model_")
+            return self._input_arrays(X)
+        fitted = _inputs.fit_inputs(self.router, X, name=type(self).__name__)
+        self.router_ = fitted.router
+        self.input_specs_ = fitted.input_specs
+        # what X looked like, as scikit-learn keeps it (absent when not known)
+        for attribute, value in (("n_features_in_", fitted.n_features_in),
+                                 ("feature_names_in_", fitted.feature_names_in)):
+            if value is not None:
+                setattr(self, attribute, value)
+            else:
+                vars(self).pop(attribute, None)
+        return fitted.arrays
+
     def _new_model(self):
         """Step 3: build, wire and compile a fresh model from the fitted data layer."""
         self.meta_ = ModelMeta(inputs=dict(self.input_specs_), heads=dict(self.targets_.heads_))
-        model = build_model(self.model, self.meta_,
-                            _params.routed(self._routed_params(), "model"))
+        routed = self._routed_params()
+        model = build_model(self.model, self.meta_, _params.routed(routed, "model"))
         wiring = wire(model, self.meta_)
         self.input_order_ = wiring.input_order
         self.input_structure_ = wiring.input_structure
         self.output_order_ = wiring.output_order
-        self.from_logits_ = compile_model(self, model, wiring, self.targets_.heads_)
+        self.from_logits_ = compile_model(
+            model, wiring, self.targets_.heads_, loss=self.loss, metrics=self.metrics,
+            loss_weights=self.loss_weights, optimizer=self.optimizer,
+            learning_rate=self.learning_rate_, routed=routed)
         if getattr(model, "optimizer", None) is not None:  # what training really starts with
             self.learning_rate_ = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
         self.model_ = model
@@ -430,11 +457,15 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
         self._predictor = _predict.Predictor(self.model_, self._wiring, links, xla=xla)
 
+    def _input_arrays(self, X):
+        """X as the fitted model's input arrays."""
+        return _inputs.transform_inputs(X, self.router_, self.input_specs_, owner=self)
+
     def _raw_predict(self, X):
         """Per-head model outputs for X (one chunk of rows), logits mapped to probabilities."""
         kwargs = _params.routed(self._routed_params(), "predict")
         batch = int(kwargs.pop("batch_size", _predict.PREDICT_BATCH))
-        return self._predictor.predict(_inputs.transform_inputs(self, X), batch, **kwargs)
+        return self._predictor.predict(self._input_arrays(X), batch, **kwargs)
 
     def _per_head(self, X, finish):
         """``finish(raw)`` per chunk of rows of X, joined per head (``_predict.by_chunks``).
@@ -444,7 +475,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         check_is_fitted(self, "model_")
         n = _inputs.n_rows(X)
         if n == 0:
-            _inputs.check_empty(self, X)
+            _inputs.check_empty(X, self.router_, self.input_specs_, owner=self)
             heads = self.targets_.heads_
             return finish({h: np.zeros((0, heads[h].n_outputs), np.float32) for h in heads})
         return _predict.by_chunks(X, n, lambda rows: finish(self._raw_predict(rows)))
