@@ -51,57 +51,47 @@ def _is_extra_keyword(name, known):
     return name not in known and not name.endswith("_") and not name.startswith("_")
 
 
-class RoutedParamsMixin:
-    """scikit-learn's parameter protocol for an estimator that also takes routed parameters.
+def routed_params(attributes: dict) -> dict:
+    """The routed parameters (``model__units``...) among an estimator's ``vars()``."""
+    return {k: v for k, v in attributes.items() if is_routed(k)}
 
-    ``get_params`` lists the routed ``model__*``-style parameters beside the
-    plain ones, ``set_params`` stores them as given and refuses any other
-    unknown name, and ``_validate_params`` checks both in ``fit``.
+
+def unknown_message(owner: str, unknown, known) -> str:
+    """The message for parameter names ``owner`` does not know, with the closest known one."""
+    return (
+        f"{owner} got unknown parameter(s) {unknown}"
+        f"{did_you_mean(unknown[0], known)}; routed parameters start with one of "
+        f"{[p + '__' for p in ROUTED_PREFIXES]}."
+    )
+
+
+def sort_params(owner: str, params: dict, known, attributes: dict):
+    """``set_params``' arguments as (those set as attributes, plain ones).
+
+    Routed names (``model__units``), and keywords the estimator was
+    constructed with that are no parameter, are stored as given; a plain
+    parameter or a nested ``router__...`` / ``targets__...`` one goes to
+    scikit-learn's ``set_params``; any other name raises a ``ValueError``
+    naming it (:func:`unknown_message`), before anything is set.
     """
+    known = set(known)
+    as_attributes, plain = {}, {}
+    for key, value in params.items():
+        if is_routed(key) or (key in attributes and _is_extra_keyword(key, known)):
+            as_attributes[key] = value
+        elif key.partition("__")[0] in known:
+            plain[key] = value
+        else:
+            raise ValueError(unknown_message(owner, [key], known))
+    return as_attributes, plain
 
-    def _routed_params(self):
-        return {k: v for k, v in vars(self).items() if is_routed(k)}
 
-    def get_params(self, deep=True):
-        """Parameters, including the routed ``model__*``-style ones."""
-        params = super().get_params(deep=deep)
-        params.update(self._routed_params())
-        return params
-
-    def set_params(self, **params):
-        """Set parameters; routed ones (``model__units``) are stored as given.
-
-        A name that is neither a parameter, a nested ``router__...`` /
-        ``targets__...`` one, nor routed raises a ``ValueError`` naming it,
-        unless the estimator was constructed with it (``__init__`` keeps any
-        keyword; ``fit`` reports the unknown ones).
-        """
-        plain, known = {}, set(self._get_param_names())
-        for key, value in params.items():
-            if is_routed(key) or (key in vars(self) and _is_extra_keyword(key, known)):
-                setattr(self, key, value)
-            elif key.partition("__")[0] in known:
-                plain[key] = value
-            else:
-                raise ValueError(self._unknown_message([key], known))
-        if plain:
-            super().set_params(**plain)
-        return self
-
-    def _unknown_message(self, unknown, known):
-        return (
-            f"{type(self).__name__} got unknown parameter(s) {unknown}"
-            f"{did_you_mean(unknown[0], known)}; routed parameters start with one of "
-            f"{[p + '__' for p in ROUTED_PREFIXES]}."
-        )
-
-    def _validate_params(self):
-        """Plain parameters against ``_parameter_constraints``; unknown names from ``__init__``."""
-        known = set(self._get_param_names())
-        unknown = [k for k in vars(self) if _is_extra_keyword(k, known) and not is_routed(k)]
-        if unknown:
-            raise ValueError(self._unknown_message(unknown, known))
-        validate_params(self)
+def check_known(owner: str, attributes: dict, known):
+    """Refuse keywords ``__init__`` kept that are neither parameters nor routed ones."""
+    known = set(known)
+    unknown = [k for k in attributes if _is_extra_keyword(k, known) and not is_routed(k)]
+    if unknown:
+        raise ValueError(unknown_message(owner, unknown, known))
 
 
 def _class_named(module, name: str):
@@ -270,3 +260,19 @@ def structure(params):
 def changed_structure(before, now):
     """The structural parameters that differ between two :func:`structure` results."""
     return sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+
+
+def check_unchanged(owner: str, before, now):
+    """Refuse a warm start or ``partial_fit`` after a structural parameter changed.
+
+    ``before`` and ``now`` are :func:`structure` results: of the fit that
+    built the model, and of this one.
+    """
+    changed = changed_structure(before, now)
+    if changed:
+        raise ValueError(
+            f"{owner}: parameter(s) {changed} changed since the model was "
+            "built, and a warm start or partial_fit would go on training a model they "
+            "no longer describe. Set warm_start=False (or call fit) to build a new "
+            "model, or set them back."
+        )

@@ -26,17 +26,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from . import _distribution, _inputs, _params, _predict, _training
+from . import _distribution, _inputs, _params, _predict, _training, history, scoring
 from ._model import Wiring, build_model, compile_model, wire
 from ._rows import Rows
 from ._seeding import scoped_seed, seed_of
 from .heads import class_heads
-from .history import HistoryMixin
 from .meta import ModelMeta
 from .persistence import KerasPickleMixin
-from .scoring import HeadScoresMixin
 from .targets import TargetSplitter, splitter_for
-from .weights import head_weights
+from .weights import head_weights, weights_by_head
 
 __all__ = ["FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor"]
 
@@ -49,8 +47,7 @@ def _may_have_class_heads(est) -> bool:
     return True
 
 
-class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMixin,
-                          KerasPickleMixin, BaseEstimator):
+class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
     """A Keras Functional model with any inputs and any mix of heads, as an estimator.
 
     Parameters
@@ -271,6 +268,35 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         tags.input_tags.string = True
         return tags
 
+    # -- parameters: scikit-learn's, plus the routed model__*-style ones ----------
+    def _routed_params(self):
+        return _params.routed_params(vars(self))
+
+    def get_params(self, deep=True):
+        """Parameters, including the routed ``model__*``-style ones."""
+        return {**super().get_params(deep=deep), **self._routed_params()}
+
+    def set_params(self, **params):
+        """Set parameters; routed ones (``model__units``) are stored as given.
+
+        A name that is neither a parameter, a nested ``router__...`` /
+        ``targets__...`` one, nor routed raises a ``ValueError`` naming it,
+        unless the estimator was constructed with it (``__init__`` keeps any
+        keyword; ``fit`` reports the unknown ones).
+        """
+        as_attributes, plain = _params.sort_params(
+            type(self).__name__, params, self._get_param_names(), vars(self))
+        for key, value in as_attributes.items():
+            setattr(self, key, value)
+        if plain:
+            super().set_params(**plain)
+        return self
+
+    def _validate_params(self):
+        """Plain parameters against ``_parameter_constraints``; unknown names from ``__init__``."""
+        _params.check_known(type(self).__name__, vars(self), self._get_param_names())
+        _params.validate_params(self)
+
     # -- fitting -----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
         """Fit the router, the target splitter and the model.
@@ -335,15 +361,8 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
         self._validate_params()
         structure = _params.structure(self.get_params(deep=False))
         if not reset:
-            changed = _params.changed_structure(getattr(self, "_structure", structure),
-                                                structure)
-            if changed:
-                raise ValueError(
-                    f"{type(self).__name__}: parameter(s) {changed} changed since the model was "
-                    "built, and a warm start or partial_fit would go on training a model they "
-                    "no longer describe. Set warm_start=False (or call fit) to build a new "
-                    "model, or set them back."
-                )
+            _params.check_unchanged(type(self).__name__,
+                                    getattr(self, "_structure", structure), structure)
         arrays = self._training_arrays(X, y, reset)
         n = _inputs.check_rows(arrays, y)
         if reset:
@@ -370,7 +389,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
                 self.model_ = placed
                 self._make_predictor()
             try:
-                history = self._train(rows, epochs, stop_early, seed, shards)
+                trained = self._train(rows, epochs, stop_early, seed, shards)
             except KeyboardInterrupt:
                 # keep the weights trained so far and the epochs Keras recorded, then let
                 # the interrupt go on to the caller
@@ -378,7 +397,7 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
                 if partial is not None and getattr(partial, "history", None):
                     self._append_history(partial.history)
                 raise
-        self._append_history(history.history)
+        self._append_history(trained.history)
         return self
 
     def _training_arrays(self, X, y, reset):
@@ -448,6 +467,9 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
             **_params.routed(routed, "fit"),
         )
 
+    def _append_history(self, logs):
+        self.history_ = history.appended(self.history_, logs, self.meta_.output_names)
+
     # -- prediction --------------------------------------------------------------
     def _make_predictor(self):
         """How this fitted model predicts, decided once (see :mod:`skmm._predict`)."""
@@ -515,6 +537,72 @@ class FunctionalEstimator(_params.RoutedParamsMixin, HeadScoresMixin, HistoryMix
             return next(iter(proba.values()))
         return proba
 
+    # -- scores and history ------------------------------------------------------
+    def score_per_head(self, X, y, sample_weight=None):
+        """Each head's default score, from its kind (:mod:`skmm.heads`).
+
+        Accuracy for class heads (subset accuracy for multilabel ones), R^2
+        for continuous heads (the mean over the columns of a multi-output
+        one), D^2 of the Poisson deviance for count heads. Samples whose
+        label is missing for a head are left out of that head; a head with
+        no label at all in y scores NaN.
+
+        Parameters
+        ----------
+        X : same kind of input as in fit
+        y : same container and columns as in fit
+        sample_weight : array-like of shape (n_samples,), dict of head -> array, \
+                or DataFrame, optional
+            As in :meth:`fit`.
+
+        Returns
+        -------
+        dict of str -> float
+        """
+        check_is_fitted(self, "model_")
+        heads = self.targets_.heads_
+        truth, observed = self.targets_.truth_with_mask(y)
+        pred = self._per_head(X, self.targets_.decode)
+        n = len(next(iter(observed.values())))
+        weights = weights_by_head(heads, sample_weight, n)
+        return scoring.score_per_head(heads, truth, observed, pred, weights)
+
+    def score(self, X, y, sample_weight=None):
+        """Mean over heads of each head's default score (see :meth:`score_per_head`).
+
+        The one ``score`` of every task class: ``GridSearchCV``,
+        ``cross_val_score`` and ``learning_curve`` use it by default, for any
+        number and mix of heads, with missing labels masked per head.
+        Heads without any label in y are left out of the mean.
+
+        Returns
+        -------
+        float
+        """
+        return scoring.mean_score(self.score_per_head(X, y, sample_weight))
+
+    def plot_history(self, *, figsize=None):
+        """Plot ``history_``: a panel for the total loss and one per head.
+
+        Training curves are solid, validation curves (with
+        ``validation_split`` or early stopping) dashed. Needs matplotlib
+        (``pip install "skmm[plot]"``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Examples
+        --------
+        After ``est.fit(X, y)`` with ``validation_split=0.2`` (tested in
+        ``tests/test_ecosystem.py``)::
+
+            fig = est.plot_history()
+            fig.savefig("history.png")
+        """
+        check_is_fitted(self, "model_")
+        return history.plot_history(self.history_, list(self.targets_.heads_), figsize=figsize)
+
 
 class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
     """:class:`FunctionalEstimator` whose heads are all classification heads.
@@ -539,7 +627,7 @@ class FunctionalClassifier(ClassifierMixin, FunctionalEstimator):
 
     _task = "classification"
     # the per-head score, not ClassifierMixin's accuracy on the whole of y
-    score = HeadScoresMixin.score
+    score = FunctionalEstimator.score
 
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train one epoch on this batch, keeping the model between calls.
@@ -585,5 +673,5 @@ class FunctionalRegressor(RegressorMixin, FunctionalEstimator):
 
     _task = "regression"
     # the per-head score, not RegressorMixin's R^2 on the whole of y
-    score = HeadScoresMixin.score
+    score = FunctionalEstimator.score
 

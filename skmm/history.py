@@ -3,8 +3,9 @@
 ``history_`` of a fitted estimator is a DataFrame with one row per epoch and
 Keras' metric names as columns: ``loss``, ``<head>_loss``,
 ``<head>_<metric>`` and their ``val_`` twins. :func:`plot_history` draws one
-panel per head (plus the total loss), train solid and validation dashed.
-matplotlib is an optional dependency: ``pip install "skmm[plot]"``.
+panel per head (plus the total loss), train solid and validation dashed;
+:func:`appended` adds each fit's epochs to it. matplotlib is an optional
+dependency: ``pip install "skmm[plot]"``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import time
 
 import keras
 import pandas as pd
-from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["EpochLog", "HistoryMixin", "head_columns", "plot_history", "with_head_names"]
+__all__ = ["EpochLog", "head_columns", "plot_history", "with_head_names"]
 
 
 def head_columns(history: pd.DataFrame, heads) -> dict[str, list[str]]:
@@ -123,36 +123,37 @@ def plot_history(history: pd.DataFrame, heads, *, figsize=None):
     return fig
 
 
-class HistoryMixin:
-    """``history_`` kept across fits, and :meth:`plot_history`, for the estimators."""
+def appended(history, logs, output_names):
+    """``history`` with one more row per epoch of Keras' ``logs``, under head names.
 
-    def _append_history(self, history):
-        frame = pd.DataFrame(with_head_names(history, self.meta_.output_names))
-        start = len(self.history_)
-        frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame), name="epoch")
-        self.history_ = pd.concat([self.history_, frame]) if start else frame
+    Epochs number on from the last one of ``history`` (a warm start or a
+    ``partial_fit`` adds to the same table); logs are renamed by
+    :func:`with_head_names`.
 
-    def plot_history(self, *, figsize=None):
-        """Plot ``history_``: a panel for the total loss and one per head.
+    Parameters
+    ----------
+    history : DataFrame or None
+        An estimator's ``history_`` so far (None or empty: none yet).
+    logs : dict of str -> list of float
+        ``keras.callbacks.History.history`` of one ``model.fit``.
+    output_names : dict of str -> str
+        Head name -> output-layer name (:attr:`skmm.meta.ModelMeta.output_names`).
 
-        Training curves are solid, validation curves (with
-        ``validation_split`` or early stopping) dashed. Needs matplotlib
-        (``pip install "skmm[plot]"``).
+    Returns
+    -------
+    DataFrame
 
-        Returns
-        -------
-        matplotlib.figure.Figure
-
-        Examples
-        --------
-        After ``est.fit(X, y)`` with ``validation_split=0.2`` (tested in
-        ``tests/test_ecosystem.py``)::
-
-            fig = est.plot_history()
-            fig.savefig("history.png")
-        """
-        check_is_fitted(self, "model_")
-        return plot_history(self.history_, list(self.targets_.heads_), figsize=figsize)
+    Examples
+    --------
+    >>> first = appended(None, {"loss": [0.9, 0.7]}, {})
+    >>> both = appended(first, {"loss": [0.6]}, {})
+    >>> both.index.tolist(), both["loss"].tolist()
+    ([1, 2, 3], [0.9, 0.7, 0.6])
+    """
+    frame = pd.DataFrame(with_head_names(logs, output_names))
+    start = 0 if history is None else len(history)
+    frame.index = pd.RangeIndex(start + 1, start + 1 + len(frame), name="epoch")
+    return pd.concat([history, frame]) if start else frame
 
 
 class EpochLog(keras.callbacks.Callback):
