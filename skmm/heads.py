@@ -63,7 +63,7 @@ from sklearn.utils.multiclass import type_of_target
 
 __all__ = [
     "HeadKind", "KINDS", "get_kind", "detect", "canonical_labels", "class_heads",
-    "declare_classes", "matrix_is_one_head", "TargetColumn",
+    "TargetColumn",
     "CLASSIFICATION_KINDS", "REGRESSION_KINDS",
 ]
 
@@ -158,7 +158,15 @@ def matrix_is_one_head(values):
 
 
 def class_heads(heads):
-    """The names of the heads that predict classes (``predict_proba``, ``classes_``)."""
+    """The names of the heads that predict classes (``predict_proba``, ``classes_``).
+
+    Examples
+    --------
+    >>> from skmm import HeadSpec
+    >>> class_heads({"label": HeadSpec("label", "binary", 1), "price": HeadSpec("price",
+    ...                                                                  "continuous", 1)})
+    ['label']
+    """
     return [name for name, head in heads.items() if head.head_kind.is_classification]
 
 
@@ -175,6 +183,13 @@ class TargetColumn:
     dtypes : list
         y's dtype of each column.
     task : {None, "classification", "regression"}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> column = TargetColumn("grade", np.array([[1], [2], [3]], dtype=object), ["Int64"])
+    >>> column.width, column.labels, column.type_of_target()
+    (1, False, 'multiclass')
     """
 
     name: str
@@ -332,11 +347,18 @@ class HeadKind:
     @staticmethod
     def _numbers(head, values):
         try:
-            return values.astype(np.float64)
+            numbers = values.astype(np.float64)
         except (TypeError, ValueError):
             raise ValueError(
                 f"TargetSplitter: head {head.name!r} ({head.kind}) must hold numbers."
             ) from None
+        if not np.isfinite(numbers).all():  # missing labels were masked before: these are inf
+            raise ValueError(
+                f"TargetSplitter: head {head.name!r} ({head.kind}) has infinite values "
+                "(Input y contains infinity); give finite numbers, or leave the label missing "
+                "(NaN) to mask that sample for this head."
+            )
+        return numbers
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -760,6 +782,17 @@ def detect(column, declared=None):
     Returns
     -------
     HeadKind
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.array([[1], [2], [3], [2]], dtype=object)
+    >>> detect(TargetColumn("grade", values, ["Int64"])).name  # integers: labels
+    'multiclass'
+    >>> detect(TargetColumn("grade", values, ["float64"])).name  # whole floats: measurements
+    'continuous'
+    >>> detect(TargetColumn("grade", values, ["float64"]), declared="multiclass").name
+    'multiclass'
     """
     task = column.task
     if declared is not None:

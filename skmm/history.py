@@ -16,7 +16,7 @@ import time
 import keras
 import pandas as pd
 
-__all__ = ["EpochLog", "head_columns", "plot_history", "with_head_names"]
+__all__ = ["EpochLog", "head_columns", "plot_history"]
 
 
 def head_columns(history: pd.DataFrame, heads) -> dict[str, list[str]]:

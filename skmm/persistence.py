@@ -104,7 +104,7 @@ _HEADER_KEYS = ("format_version", "skmm_version", "keras_version", "estimator")
 _ESTIMATORS = ("FunctionalEstimator", "FunctionalClassifier", "FunctionalRegressor")
 # What predicting (and _restore_state) needs of a loaded estimator, after _upgrade_from_1.
 _FITTED = ("targets_", "history_", "input_specs_", "input_order_", "input_structure_",
-           "output_order_", "from_logits_", "router_", "n_features_in_", "batch_size_")
+           "output_order_", "from_logits_", "router_", "batch_size_")
 
 # Where a class or function given as a parameter may be named in a file and found again by
 # skmm.load without being trusted: Keras' optimizers, losses, metrics and the like, Keras'
