@@ -10,6 +10,7 @@ takes the estimator's parameters as data and returns what it made.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import keras
@@ -227,7 +228,8 @@ def compile_model(model, wiring, heads, *, loss=None, metrics=None, loss_weights
         made = None if spec is None else _params.make_loss(spec, loss_kwargs)
         logits[h] = kind.check_output(heads[h], layers[h], made, made is None)
         losses.append(kind.default_loss(logits[h]) if made is None else made)
-    metrics = _per_head(metrics, "metrics", heads, order,
+    # the user's metric objects keep their state out of this fit (Keras accumulates into them)
+    metrics = _per_head(copy.deepcopy(metrics), "metrics", heads, order,
                         lambda h: heads[h].head_kind.default_metrics(logits[h]))
     weights = None
     if loss_weights is not None:

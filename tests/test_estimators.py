@@ -482,3 +482,11 @@ def test_partial_fit_declares_classes_on_a_mixed_estimator(reviews):
     with pytest.raises(ValueError, match=r"labels \['meh'\] not seen in fit.*classes="):
         est.partial_fit(X, y.assign(sentiment="meh"))
     assert set(est.predict(X)["sentiment"]) <= {"negative", "positive", "neutral"}
+
+
+def test_the_users_metric_objects_are_never_changed(reviews):
+    X, y = reviews
+    mae = keras.metrics.MeanAbsoluteError(name="mae")
+    est = make_est(epochs=1, metrics={"rating": [mae]}).fit(X, y)
+    assert float(mae.count) == 0.0 and est.get_params()["metrics"]["rating"][0] is mae
+    assert "rating_mae" in est.history_
