@@ -594,8 +594,7 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
 
         Examples
         --------
-        After ``est.fit(X, y)`` with ``validation_split=0.2`` (tested in
-        ``tests/test_ecosystem.py``)::
+        After ``est.fit(X, y)`` with ``validation_split=0.2``::
 
             fig = est.plot_history()
             fig.savefig("history.png")
