@@ -149,6 +149,23 @@ def _public_name(obj):
     return None
 
 
+def _public_keras_module(cls):
+    """The public Keras namespace of ``cls`` or of the public class a backend's subclass backs."""
+    for base in cls.__mro__:
+        if not base.__module__.startswith("keras.src.backend."):
+            return (_public_name(base) or (None,))[0]
+    return None
+
+
+def _public_keras_class(cls):
+    """Whether ``cls`` is, or backs, a public Keras object class (optimizer, loss, metric...).
+
+    On PyTorch and JAX, ``keras.optimizers.AdamW(...)`` is an instance of a backend's own
+    subclass that Keras does not export; its public ancestor says what it is.
+    """
+    return _public_keras_module(cls) in _KERAS_OBJECTS
+
+
 def _find_public(module, name):
     """The class or function :func:`_public_name` gave as ``(module, name)``, or None."""
     if module in _NAMESPACES or (module, name) in _SKMM_NAMES:
@@ -306,7 +323,7 @@ class _ParamEncoder:
             self._refuse(where, "Keras offers no public way to read a ModelParallel's layout map",
                          "Set it to None or 'auto' with set_params before saving, and again "
                          "after skmm.load.")
-        if (_public_name(type(value)) or ("",))[0] in _KERAS_OBJECTS:
+        if _public_keras_class(type(value)):
             return self._keras_object(value, where)
         if isinstance(value, io.IOBase):
             self._refuse(where, f"{value!r} is an open file, which cannot be saved",
@@ -392,6 +409,9 @@ class _ParamEncoder:
     def _keras_object(self, obj, where):
         try:
             config = keras.saving.serialize_keras_object(obj)
+            if isinstance(config, dict) and str(config.get("module")).startswith(
+                    "keras.src.backend."):  # a backend's own subclass: named by its public class
+                config = {**config, "module": _public_keras_module(type(obj))}
             found = _difference(obj, _deserialize(config))
         except Exception as exc:  # noqa: BLE001 - not rebuildable, for whatever reason
             found = f"{type(exc).__name__}: {exc}"
