@@ -317,6 +317,15 @@ def check_zero_rows_give_an_empty_container_with_the_columns(est, y):
             assert p.shape == (0, max(2, head.n_outputs))
 
 
+def _head_columns(y, head):
+    """One head's columns of a y or a prediction (pandas, dict or array) as a DataFrame."""
+    if isinstance(y, pd.DataFrame):
+        return y[head.columns]
+    if isinstance(y, dict):
+        return pd.DataFrame({head.columns[0]: y[head.columns[0]]})
+    return pd.DataFrame(np.asarray(y, dtype=object).reshape(len(y), -1))
+
+
 def check_proba_and_scores_match_scikit_learn_by_hand(est, y):
     X = _x(N)
     heads = est.targets_.heads_
@@ -324,18 +333,7 @@ def check_proba_and_scores_match_scikit_learn_by_hand(est, y):
     predicted = _pandas(est.predict(X))
     frame = _pandas(y)
     for name, head in heads.items():
-        if isinstance(frame, pd.DataFrame):
-            true = frame[head.columns]
-        elif isinstance(frame, dict):
-            true = pd.DataFrame({head.columns[0]: frame[head.columns[0]]})
-        else:
-            true = pd.DataFrame(np.asarray(frame, dtype=object).reshape(len(frame), -1))
-        if isinstance(predicted, pd.DataFrame):
-            got = predicted[head.columns]
-        elif isinstance(predicted, dict):
-            got = pd.DataFrame({head.columns[0]: predicted[head.columns[0]]})
-        else:
-            got = pd.DataFrame(np.asarray(predicted, dtype=object).reshape(len(predicted), -1))
+        true, got = _head_columns(frame, head), _head_columns(predicted, head)
         keep = ~true.isna().any(axis=1).to_numpy()
         t = true.to_numpy(dtype=object)[keep]
         g = got.to_numpy(dtype=object)[keep]
