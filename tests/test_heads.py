@@ -247,7 +247,7 @@ def _kind_case(name, n=60, seed=0):
     elif name == "continuous-multioutput":
         y = pd.DataFrame({"a": rng.normal(5, 2, n), "b": rng.normal(-1, 0.5, n)})
     else:
-        y = pd.DataFrame({"h": pd.array(rng.poisson(2, n), dtype="int64[pyarrow]")})
+        y = pd.DataFrame({"h": pd.array(rng.poisson(2, n), dtype="Int64")})
     if len(y.columns) == 1:
         y.iloc[3, 0] = None
     return y

@@ -216,7 +216,13 @@ def assert_same_param(got, expected, name):
     elif isinstance(expected, skmm.EpochLog):
         assert got.file == expected.file, name
     elif isinstance(expected, keras.callbacks.Callback):
-        assert vars(got) == vars(expected), name
+        # a function a callback makes for itself (Keras 3.5's ReduceLROnPlateau keeps a lambda
+        # as monitor_op) is the same code in the copy, never the same object
+        def settings(callback):
+            return {k: (v.__code__.co_code if callable(v) and hasattr(v, "__code__") else v)
+                    for k, v in vars(callback).items()}
+
+        assert settings(got) == settings(expected), name
     elif isinstance(expected, np.random.RandomState):
         for a, b in zip(got.get_state(), expected.get_state(), strict=True):
             np.testing.assert_array_equal(a, b)

@@ -244,6 +244,7 @@ def test_small_batch_path_is_bit_identical(router, monkeypatch):
 def test_small_batch_path_is_taken_by_the_imputing_default(monkeypatch):
     from skmm.preprocessing import QuantileBins
 
+    pytest.importorskip("pyarrow", reason="pyarrow is in the dev extra (CI's main legs have it)")
     train = _mixed_frame(300).astype({"i64": "Int64", "f32": "double[pyarrow]"})
     router = InputRouter.from_columns(numeric=["f64", "gappy", "flag", "i64", "f32"],
                                       text=["text"], categorical=["color"]).fit(train)
