@@ -126,7 +126,10 @@ def wire(model, meta):
     out_names = list(getattr(model, "output_names", None) or [])
     # an output carries its head's name, or the Keras-safe name meta gives the head
     by_layer = {layer: head for head, layer in meta.output_names.items()}
-    as_heads = [n if n in meta.heads else by_layer.get(n, n) for n in out_names]
+    if sorted(out_names) == sorted(by_layer):  # named as meta says (the default model)
+        as_heads = [by_layer[n] for n in out_names]
+    else:
+        as_heads = [n if n in meta.heads else by_layer.get(n, n) for n in out_names]
     output_order = _match_names(as_heads, len(model.outputs), meta.heads)
     if output_order is None:
         extra = [n for n in out_names if n not in meta.heads]

@@ -126,6 +126,11 @@ def canonical_labels(values, head_name):
     if all(t is bool or t is np.bool_ for t in types):
         return values.astype(bool)
     if all(issubclass(t, Number) and t is not bool and t is not np.bool_ for t in types):
+        if all(issubclass(t, (int, np.integer)) for t in types):
+            try:  # integers stay exact (2**62 + 1 is not 2**62, as float64 would make it)
+                return values.astype(np.int64)
+            except OverflowError:
+                return values
         numbers = values.astype(np.float64)
         whole = np.isfinite(numbers).all() and (numbers == np.round(numbers)).all()
         return numbers.astype(np.int64) if whole else numbers
@@ -405,6 +410,17 @@ class _ClassKind(HeadKind):
     def truth(self, head, values, encoded):
         return self.decode(head, encoded)
 
+    @staticmethod
+    def _holds(dtype, classes):
+        """Whether y's dtype holds every class unchanged (declared classes may not fit it:
+        a longer string than ``<U2``, 300 in ``int8``, a category y never had)."""
+        cast = _in_dtype(classes, dtype)
+        if cast is classes:
+            return dtype is None
+        back = pd.Series(np.asarray(cast, dtype=object)).tolist()
+        return all(a == b and not pd.isna(a) for a, b in zip(back, classes.tolist(),
+                                                              strict=True))
+
     def score(self, y_true, y_pred, sample_weight=None):
         return float(accuracy_score(y_true, y_pred, sample_weight=sample_weight))
 
@@ -459,7 +475,7 @@ class _LabelKind(_ClassKind):
         labels = canonical_labels(col, head.name)
         classes = head.classes
         if _same_family(labels, classes):
-            if classes.dtype.kind in "iuf":  # numbers compare as numbers: 1 == 1.0
+            if "f" in (classes.dtype.kind, labels.dtype.kind):  # numbers as numbers: 1 == 1.0
                 labels, classes = labels.astype(np.float64), classes.astype(np.float64)
             idx = np.clip(np.searchsorted(classes, labels), 0, len(classes) - 1)
             unknown = np.asarray(classes[idx] != labels, dtype=bool)
@@ -476,6 +492,10 @@ class _LabelKind(_ClassKind):
 
     def decode_indices(self, head, idx):
         return head.classes[np.asarray(idx).astype(np.intp)]
+
+    def restore(self, head, values, dtype):
+        # labels in y's dtype when it holds every class; else as the classes are, never cut
+        return _in_dtype(values, dtype) if self._holds(dtype, head.classes) else values
 
 
 def declare_classes(head, classes):

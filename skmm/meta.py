@@ -76,7 +76,11 @@ class ModelMeta:
     def __post_init__(self):
         if self.output_names is None:
             taken = set(self.inputs)
-            self.output_names = {}
+            # heads whose names Keras takes keep them; the others are named around them
+            names = {h: h for h in self.heads if layer_name(h) == h and h not in taken}
+            taken |= set(names)
             for head in self.heads:
-                self.output_names[head] = layer_name(head, taken)
-                taken.add(self.output_names[head])
+                if head not in names:
+                    names[head] = layer_name(head, taken)
+                    taken.add(names[head])
+            self.output_names = {head: names[head] for head in self.heads}

@@ -104,7 +104,9 @@ def _as_documents(X) -> tuple[list[str], str | None]:
                 "TextSequencer expects a column of documents (Series, list, 1-D array), "
                 "got a single string; wrap it in a list: [text]."
             )
-        arr = np.asarray(X, dtype=object)
+        # a float array keeps its dtype: float32 values are written in their own precision
+        floats = isinstance(X, np.ndarray) and X.dtype.kind == "f"
+        arr = X if floats else np.asarray(X, dtype=object)
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
         if arr.ndim != 1:
@@ -112,7 +114,7 @@ def _as_documents(X) -> tuple[list[str], str | None]:
                 f"TextSequencer takes one text column: a 1-D array, list, Series or one-column "
                 f"DataFrame; got an array of shape {arr.shape}."
             )
-        values = pd.Series(arr, dtype=object)
+        values = pd.Series(arr, dtype=None if floats else object)
     return _documents(values), (None if name is None else str(name))
 
 
@@ -126,6 +128,8 @@ def _documents(values: pd.Series) -> list[str]:
             "" if v != v else _float_document(v) if v - v == 0 else repr(v)  # NaN, finite, inf
             for v in values.to_numpy().tolist()
         ]
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":  # float16/float32: own precision
+        return ["" if v != v else _document(v) for v in values.to_numpy()]
     objects = values.to_numpy(dtype=object)  # na_value="" fails on some pyarrow types
     missing = pd.isna(objects)
     if missing.any():

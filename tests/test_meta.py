@@ -24,7 +24,17 @@ def test_layer_names_are_keras_safe_and_unique():
         inputs={"review": InputSpec("review", "tokens", (4,), "int32", vocabulary_size=9)},
         heads={"review": HeadSpec("review", "binary", 1), "a/b": HeadSpec("a/b", "binary", 1),
                "a_b": HeadSpec("a_b", "continuous", 1)})
-    assert meta.output_names == {"review": "review_output", "a/b": "a_b", "a_b": "a_b_output"}
+    # a head whose name Keras takes keeps it; the others are named around it
+    assert meta.output_names == {"review": "review_output", "a/b": "a_b_output", "a_b": "a_b"}
+
+
+def test_heads_whose_safe_names_collide_train_with_the_default_model():
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    y = pd.DataFrame({"a/b": X[:, 0], "a_b": X[:, 1], "a b": X[:, 2] > 0})
+    est = FunctionalEstimator(epochs=1, random_state=0).fit(X, y)
+    assert est.meta_.output_names == {"a/b": "a_b_output", "a_b": "a_b", "a b": "a_b_output_2"}
+    assert est.output_order_ == ["a/b", "a_b", "a b"]
+    assert list(est.predict(X[:3]).columns) == ["a/b", "a_b", "a b"]
 
 
 @pytest.fixture(scope="module")

@@ -303,3 +303,14 @@ def test_learned_length_is_the_exact_quantile():
         docs = ["w " * k for k in lengths]
         expected = max(1, int(np.ceil(np.quantile(lengths, 0.95) - 1e-9)))
         assert TextSequencer().fit(docs).sequence_length_ == expected
+
+
+def test_float32_categories_are_written_in_their_own_precision():
+    """0.1 read as float32 in one file and float64 in another is one category."""
+    seq = TextSequencer(split="whole", standardize=None).fit(
+        pd.Series(np.array([0.1, 2.5, 7.0], dtype=np.float32)))
+    expected = seq.transform(pd.Series(["0.1", "2.5", "7"])).ravel().tolist()
+    assert min(expected) > 1  # all in the vocabulary
+    for same in (pd.Series([0.1, 2.5, 7.0]), np.array([0.1, 2.5, 7.0], dtype=np.float32),
+                 pd.Series([0.1, 2.5, 7], dtype="Float64")):
+        assert seq.transform(same).ravel().tolist() == expected

@@ -467,3 +467,22 @@ def test_strings_and_numbers_are_different_classes():
         splitter.transform(pd.Series([1, 2, 1], name="code"))
     with pytest.raises(ValueError, match="head 'mixed' mixes label types"):
         TargetSplitter().fit(pd.Series(["a", 1, "b"], name="mixed"))
+
+
+def test_declared_classes_that_y_dtype_cannot_hold_come_back_whole():
+    """A class longer than ``<U3``, 300 in ``int8`` or a category y never had is never cut."""
+    cases = [(pd.Series(np.array(["no", "yes"] * 4), name="y"), ["maybe"]),
+             (pd.Series(np.array([1, 2] * 4, dtype=np.int8), name="y"), [300]),
+             (pd.Series(pd.Categorical(["a", "b"] * 4), name="y"), ["c"])]
+    for y, extra in cases:
+        splitter = TargetSplitter().fit(y, classes=list(pd.unique(y)) + extra)
+        back = splitter.rebuild({"y": np.asarray(extra + [y.iloc[0]], dtype=object)})
+        assert back.tolist() == extra + [y.iloc[0]]
+
+
+def test_large_integer_labels_stay_apart():
+    labels = pd.Series([2**62 + 1, 2**62, 1] * 3, name="id")
+    splitter = TargetSplitter(kinds="multiclass").fit(labels)
+    assert splitter.classes_["id"].tolist() == [1, 2**62, 2**62 + 1]
+    back = splitter.inverse_transform(splitter.transform(labels))
+    assert back.tolist() == labels.tolist()
