@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import inspect
 
 import keras
+import numpy as np
 from sklearn.utils._param_validation import validate_parameter_constraints
 
 from ._messages import did_you_mean
@@ -232,8 +234,13 @@ def _describe(value):
         return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_describe(v) for v in value) + "]"
+    if isinstance(value, np.generic):  # np.float64(2.0) is the setting 2.0
+        value = value.item()
     if isinstance(value, (str, int, float, bool, type(None))):
         return repr(value)
+    if isinstance(value, functools.partial):  # a builder with some arguments bound
+        return (f"partial({_describe(value.func)}, {_describe(list(value.args))}, "
+                f"{_describe(dict(sorted(value.keywords.items())))})")
     if hasattr(value, "get_config"):  # keras objects (optimizers, losses, metrics, models)
         try:
             return f"{type(value).__qualname__}({value.get_config()!r})"

@@ -490,3 +490,20 @@ def test_the_users_metric_objects_are_never_changed(reviews):
     est = make_est(epochs=1, metrics={"rating": [mae]}).fit(X, y)
     assert float(mae.count) == 0.0 and est.get_params()["metrics"]["rating"][0] is mae
     assert "rating_mae" in est.history_
+
+
+def test_structure_compares_settings_not_objects():
+    from skmm._params import changed_structure, structure
+
+    def build(meta, units=1):
+        return None
+
+    same = structure({"loss_weights": {"a": np.float64(2.0)}, "model": functools.partial(
+        build, units=2), "router": review_router()})
+    assert changed_structure(same, structure({"loss_weights": {"a": 2.0}, "model":
+                                              functools.partial(build, units=2),
+                                              "router": review_router()})) == []
+    assert changed_structure(same, structure({"loss_weights": {"a": 2.0}, "model":
+                                              functools.partial(build, units=3),
+                                              "router": review_router(max_tokens=9)})) == [
+        "model", "router"]
