@@ -414,6 +414,8 @@ class _ClassKind(HeadKind):
     def _holds(dtype, classes):
         """Whether y's dtype holds every class unchanged (declared classes may not fit it:
         a longer string than ``<U2``, 300 in ``int8``, a category y never had)."""
+        if isinstance(dtype, pd.CategoricalDtype):  # (pandas deprecates casting to a new one)
+            return all(c in dtype.categories for c in classes.tolist())
         cast = _in_dtype(classes, dtype)
         if cast is classes:
             return dtype is None
