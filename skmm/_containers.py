@@ -62,21 +62,13 @@ def rebuild(container, heads, decoded, index=None):
     if container.startswith(POLARS):
         return _polars().from_pandas(rebuild(container[len(POLARS):], heads, decoded))
 
-    def restore(name, j=0):
-        head = heads[name]
-        values = decoded[name]
-        if values.ndim == 2:
-            values = values[:, j]
-        dtype = head.dtypes[j] if j < len(head.dtypes) else None
-        return head.head_kind.restore(head, values, dtype)
-
     if container == "dict":
         return {head.columns[0]: _whole(decoded[n], head) for n, head in heads.items()}
     if container == "series":
         (name, head), = heads.items()
-        return _series(restore(name), index, head.columns[0])
+        return _series(_column(head, decoded[name], 0), index, head.columns[0])
     if container == "frame":
-        parts = {col: _series(restore(name, j), index)
+        parts = {col: _series(_column(head, decoded[name], j), index)
                  for name, head in heads.items() for j, col in enumerate(head.columns)}
         return pd.DataFrame(parts, index=index)
     if container == "array":
@@ -90,10 +82,17 @@ def _series(values, index, name=None):
     return pd.Series(values, index=index, name=name, dtype=getattr(values, "dtype", None))
 
 
-def _whole(values, head):
-    """A head's decoded values, one array in y's dtype (all columns of a head share it)."""
-    dtype = head.dtypes[0] if head.dtypes else None
+def _column(head, values, j):
+    """Column ``j`` of a head's decoded values, in the dtype y had there (the kind's restore)."""
     if values.ndim == 2:
-        return np.column_stack([np.asarray(head.head_kind.restore(head, values[:, j], dtype))
-                                for j in range(values.shape[1])])
+        values = values[:, j]
+    dtype = head.dtypes[j] if j < len(head.dtypes) else None
     return head.head_kind.restore(head, values, dtype)
+
+
+def _whole(values, head):
+    """A head's decoded values as one array, each column in y's dtype."""
+    if values.ndim == 2:
+        return np.column_stack([np.asarray(_column(head, values, j))
+                                for j in range(values.shape[1])])
+    return _column(head, values, 0)

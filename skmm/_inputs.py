@@ -225,10 +225,8 @@ def check_empty(X, router, specs, *, owner):
     X still gets the column checks a non-empty X would. Arguments as in
     :func:`transform_inputs`.
     """
-    if is_input_dict(X):
-        missing = [n for n in specs if n not in X]
-        if missing:
-            raise ValueError(f"X is missing inputs {missing}; it has {list(X)}.")
+    if is_input_dict(X):  # no transformer runs on a dict: its own checks apply
+        transform_inputs(X, router, specs, owner=owner)
     elif router is not None:
         if hasattr(X, "columns"):
             router._check_columns(X, "predict")

@@ -509,19 +509,13 @@ def declare_classes(head, classes):
     from .specs import HeadSpec
 
     labels = canonical_labels(classes, head.name)
-    unseen = (head.classes.tolist() if not _same_family(head.classes, labels)
-              else [c for c in head.classes.tolist() if c not in labels.tolist()])
-    if unseen:
-        raise ValueError(
-            f"classes for head {head.name!r} lack labels {unseen[:10]} seen in y; declare "
-            "every class."
-        )
-    column = TargetColumn(head.name, np.asarray(labels, dtype=object)[:, None], head.dtypes,
-                          task="classification")
-    kind = detect(column)
+    kind = detect(TargetColumn(head.name, np.asarray(labels, dtype=object)[:, None],
+                               head.dtypes, task="classification"))
     new = HeadSpec(name=head.name, kind=kind.name, n_outputs=1, columns=list(head.columns),
                    dtypes=list(head.dtypes))
-    kind.fit(new, column, False, classes=labels)
+    # fitted on the classes seen so far: fit refuses declared classes that lack one of them
+    seen = TargetColumn(head.name, np.asarray(head.classes, dtype=object)[:, None], head.dtypes)
+    kind.fit(new, seen, False, classes=labels)
     return new
 
 
