@@ -7,8 +7,10 @@ absolute numbers move.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -59,6 +61,35 @@ def print_table(results, out=sys.stdout):
               f"{r.unit:4s} {r.ratio:7.3f}  {r.target:18s} "
               f"{'-' if r.met is None else 'yes' if r.met else 'NO'}",
               file=out, flush=True)
+
+
+DATA_DIR = os.path.join(_HERE, "..", "docs", "_data")
+
+
+def write_record(name, payload, *, quick, out=None):
+    """Write one benchmark's results to ``docs/_data/<name>[-quick].json``.
+
+    The record carries the script, the date, the machine and the library
+    versions beside ``payload``; the documentation reads its figures from
+    these files only (``tests/test_docs.py`` checks that no page retypes one).
+    """
+    import keras
+
+    out = out or os.path.join(DATA_DIR, f"{name}-quick.json" if quick else f"{name}.json")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    record = {
+        "benchmark": f"benchmarks/{name}.py", "quick": bool(quick),
+        "date": datetime.date.today().isoformat(),
+        "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                    "cpus": os.cpu_count(), "python": platform.python_version()},
+        "versions": {"keras": keras.__version__, "backend": keras.backend.backend()},
+        **payload,
+    }
+    with open(out, "w") as f:
+        json.dump(record, f, indent=2, default=float)
+        f.write("\n")
+    print(f"written to {os.path.relpath(out)}")
+    return out
 
 
 def child_result(code, env=None):

@@ -17,7 +17,7 @@ import argparse
 import os
 import time
 
-from _common import Result, child_result, print_table
+from _common import Result, child_result, print_table, write_record
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -50,6 +50,9 @@ def main(argv=None):
     print_table(results)
     missed = [r.goal for r in results if r.met is False]
     print(f"\n{len(missed)} goal(s) missed" + (f": {', '.join(missed)}" if missed else ""))
+    write_record("run", {"seconds": time.perf_counter() - start,
+                         "results": [{**r.__dict__, "ratio": r.ratio} for r in results]},
+                 quick=args.quick)
     return results
 
 
