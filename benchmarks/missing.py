@@ -36,7 +36,6 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
-sys.path.insert(0, os.path.join(_HERE, "..", "examples"))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -31,15 +31,12 @@ from __future__ import annotations
 import argparse
 import ast
 import os
-import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples"))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from datasets import load_birds, load_scorecard, load_tweets  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.decomposition import TruncatedSVD  # noqa: E402
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor  # noqa: E402,E501
@@ -51,6 +48,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler  # noqa: E402,E501
 
 from skmm import FunctionalEstimator, InputRouter  # noqa: E402
+from skmm.datasets import load_birds, load_scorecard, load_tweets  # noqa: E402
 
 DATASETS = {
     "tweets": dict(load=load_tweets, text=["text"], categorical=[],

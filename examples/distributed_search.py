@@ -52,8 +52,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import joblib
-    from datasets import load_tweets
     from distributed import Client, LocalCluster
+
+    from skmm.datasets import load_tweets
 
     X, y = load_tweets()
     X = X.sample(args.rows, random_state=0)

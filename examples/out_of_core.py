@@ -27,10 +27,10 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import pandas as pd  # noqa: E402
-from datasets import load_tweets  # noqa: E402
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 
 from skmm import FunctionalEstimator, InputRouter  # noqa: E402
+from skmm.datasets import load_tweets  # noqa: E402
 
 FEATURES = ["text", "year", "hour", "n_chars", "has_link"]
 TARGETS = ["source", "log_favorites"]

@@ -29,7 +29,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from datasets import load_birds  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.decomposition import TruncatedSVD  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
@@ -44,6 +43,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler  # noqa: E402
 
 from skmm import EpochLog, FunctionalEstimator, InputRouter  # noqa: E402
+from skmm.datasets import load_birds  # noqa: E402
 
 TEXT, CATEGORIES, NUMBERS = "remarks", ["phase_of_flt", "time_of_day", "sky", "operator"], [
     "ac_mass", "num_engs", "speed"]

@@ -23,11 +23,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
-from datasets import load_tweets  # noqa: E402
 from sklearn.inspection import permutation_importance  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skmm import FunctionalEstimator, InputRouter  # noqa: E402
+from skmm.datasets import load_tweets  # noqa: E402
 
 NUMERIC = ["year", "hour", "n_chars", "has_link"]
 X, y = load_tweets()

@@ -22,11 +22,11 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-from datasets import load_tweets  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skmm import FunctionalClassifier, InputRouter, TextSequencer  # noqa: E402
+from skmm.datasets import load_tweets  # noqa: E402
 
 
 def seed_model(meta, units=64):

@@ -23,7 +23,6 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from datasets import load_tweets  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
@@ -32,6 +31,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skmm import EpochLog, FunctionalEstimator, InputRouter  # noqa: E402
+from skmm.datasets import load_tweets  # noqa: E402
 
 NUMERIC = ["year", "hour", "n_chars", "has_link"]
 
