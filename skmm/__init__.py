@@ -2,6 +2,7 @@
 
 from . import architectures
 from .estimators import FunctionalClassifier, FunctionalEstimator, FunctionalRegressor
+from .export import export
 from .history import EpochLog
 from .meta import ModelMeta
 from .persistence import InvalidFileError, UntrustedTypesError, load, save
@@ -23,6 +24,7 @@ __all__ = [
     "TextSequencer",
     "UntrustedTypesError",
     "architectures",
+    "export",
     "load",
     "save",
 ]
