@@ -102,7 +102,23 @@ def _lower(strings):
         strings = tf.cond(
             tf.reduce_any(tf.strings.regex_full_match(strings, f"(?s).*{pattern}.*")),
             lambda: fix(strings), lambda: tf.identity(strings))
-    return tf.strings.lower(strings, encoding="utf-8")
+    def lower(s):
+        return tf.strings.lower(s, encoding="utf-8")
+
+    def lower_around_nul(s):
+        # ICU's lower stops at a NUL; NUL is neither cased nor case-ignorable, so lowering
+        # the pieces between NULs is lowering the whole (a final sigma stays final)
+        # (a NUL separator is cut short too: each piece but a row's last gets it as data)
+        pieces = tf.strings.split(s, sep="\x00")
+        rows = pieces.value_rowids()
+        last = tf.range(tf.size(pieces.flat_values, out_type=tf.int64)) == tf.gather(
+            pieces.row_limits() - 1, rows)
+        nul = tf.where(last, tf.constant(b""), tf.constant(b"\x00"))
+        flat = tf.strings.join([lower(pieces.flat_values), nul])
+        return tf.strings.reduce_join(pieces.with_flat_values(flat), axis=1)
+
+    return tf.cond(tf.reduce_any(tf.strings.regex_full_match(strings, "(?s).*\\x00.*")),
+                   lambda: lower_around_nul(strings), lambda: lower(strings))
 
 
 def text_tokens(strings, step):

@@ -86,7 +86,7 @@ import keras
 import numpy as np
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .preprocessing import QuantileBins
@@ -239,8 +239,9 @@ def _numeric_steps(trans, name, columns):
         [s for _, s in trans.steps] if isinstance(trans, Pipeline) else [trans])
     out = []
     for step in steps:
-        if step is None or step == "passthrough":
-            continue
+        if step is None or step == "passthrough" or (
+                type(step) is FunctionTransformer and step.func is None):
+            continue  # (ColumnTransformer fits "passthrough" as an identity FunctionTransformer)
         if type(step) is StandardScaler:
             out.append({"kind": "scale",
                         "mean": None if step.mean_ is None or not step.with_mean

@@ -1,0 +1,435 @@
+"""skmm.export: a SavedModel that takes raw columns answers as est.predict does, with TF alone."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+import skmm
+from skmm import FunctionalEstimator, InputRouter, TextSequencer
+from skmm._tokenize import _tokenize_each, ngram_sizes, splitter, standardizer
+from skmm.export import UnsupportedExportError, plan
+
+tf = pytest.importorskip("tensorflow")
+graph = pytest.importorskip("skmm._export_graph")
+
+WORDS = ["good", "BAD", "Okay!", "café", "naïve", "😀", "東京", "don't", "straße", "ΟΔΟΣ",
+         "İstanbul", "ﬁne", "x—y", "50%", "a.b"]
+COLORS = ["red", "blue", "green", "Vert", "rouge"]
+
+
+def make_rows(n, seed, unseen=False):
+    rng = np.random.default_rng(seed)
+    texts = [" ".join(rng.choice(WORDS, rng.integers(0, 7))) for _ in range(n)]
+    colors = list(rng.choice(COLORS + (["purple", "çà", "🟣", ""] if unseen else []), n))
+    X = pd.DataFrame({
+        "age": rng.normal(40, 12, n),
+        "income ($)": np.where(rng.random(n) < 0.2, np.nan, rng.lognormal(3, 1, n)),
+        "review text": texts,
+        "color": colors,
+    })
+    if unseen:  # what serving meets: empty texts, whitespace, punctuation, scripts unseen in fit
+        X.loc[:9, "review text"] = ["", " ", "\u3000", "!!!", "ÇA VA?", "ΣΟΦΟΣ σοφός",
+                                     "中文，标点。", "tabs\tand\nlines\u2028x", "😀😀 👍🏽",
+                                     "Don't STOP—believing…"]
+        X.loc[10:19, "age"] = np.nan  # (age has no gap in fit: filled, no indicator)
+    return X
+
+
+def make_targets(X, seed):
+    rng = np.random.default_rng(seed)
+    good = X["review text"].str.contains("good|café").to_numpy()
+    return pd.DataFrame({
+        "label": np.where(good, "pos", rng.choice(["neg", "mixed"], len(X))),
+        "price": 100 + 10 * X["age"].to_numpy() / 40 + rng.normal(0, 1, len(X)),
+        "flag": (X["color"] == "red").astype(np.int64) + 1,  # int classes 1 and 2
+    })
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A default-model estimator with three heads, and its export."""
+    X = make_rows(300, 0)
+    router = InputRouter.from_columns(numeric=["age", "income ($)"], text=["review text"],
+                                      categorical=["color"], ngrams=2)
+    est = FunctionalEstimator(router=router, epochs=2, batch_size=32, random_state=0,
+                              verbose=0).fit(X, make_targets(X, 0))
+    path = tmp_path_factory.mktemp("export") / "1"
+    signature = skmm.export(est, path)
+    return est, path, signature
+
+
+def feed_of(X, signature):
+    """Columns as the signature takes them: strings for text, float64 (NaN) for numbers."""
+    feed = {}
+    for column, key in signature.inputs.items():
+        if signature.input_dtypes[key] == "string":
+            feed[key] = X[column].fillna("").astype(str).tolist()
+        else:
+            feed[key] = X[column].to_numpy(dtype=np.float64)
+    return feed
+
+
+SERVE = textwrap.dedent("""
+    import importlib.util, json, sys
+    # what this environment lacks: the SavedModel must not need any of it
+    absent = [m for m in ("skmm", "sklearn", "keras", "pandas")
+              if importlib.util.find_spec(m) is None]
+    import tensorflow as tf
+    path, request, answer = sys.argv[1:]
+    with open(request, encoding="utf-8") as fh:
+        feed = json.load(fh)
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    specs = serve.structured_input_signature[1]
+    out = serve(**{k: tf.constant(v, dtype=specs[k].dtype) for k, v in feed.items()})
+    result = {k: [x.decode("utf-8") if isinstance(x, bytes) else x for x in v.numpy().tolist()]
+              for k, v in out.items()}
+    result["absent"] = absent
+    result["imported"] = sorted(m for m in ("skmm", "sklearn", "keras", "pandas")
+                                if m in sys.modules)
+    with open(answer, "w", encoding="utf-8") as fh:
+        json.dump(result, fh)
+""")
+
+# distributions the serving environment leaves out (TensorFlow imports Keras when it is there)
+HIDDEN = ("keras", "sklearn", "scikit_learn", "pandas", "skmm", "__editable__", "_skmm")
+
+
+def tensorflow_only_site(tmp_path):
+    """A site folder holding TensorFlow and its dependencies, without Keras, sklearn, skmm."""
+    site = os.path.dirname(os.path.dirname(tf.__file__))
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for entry in os.listdir(site):
+        if entry.lower().startswith(HIDDEN) or entry.endswith(".pth"):
+            continue
+        os.symlink(os.path.join(site, entry), folder / entry)
+    return folder
+
+
+def serve_with_tensorflow_only(path, feed, tmp_path):
+    """Call the SavedModel from a Python that has TensorFlow and none of Keras, sklearn, skmm."""
+    request, answer, script = (tmp_path / n for n in ("request.json", "answer.json", "serve.py"))
+    plain = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in feed.items()}
+    request.write_text(json.dumps(plain), encoding="utf-8")  # NaN as JSON's NaN
+    script.write_text(SERVE, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KERAS_BACKEND")}
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(tensorflow_only_site(tmp_path)))
+    # -S: no site-packages (nor skmm's editable install), only the folder above
+    done = subprocess.run([sys.executable, "-S", str(script), str(path), str(request),
+                           str(answer)], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(answer.read_text(encoding="utf-8"))
+
+
+def check_same(est, X, out, signature):
+    pred = est.predict(X)
+    proba = est.predict_proba(X)
+    for key, head in signature.outputs.items():
+        meaning = signature.output_meanings[key]
+        got = np.asarray(out[key])
+        if meaning == "label":
+            want = pred[head].to_numpy()
+            assert got.tolist() == want.tolist(), head
+        elif meaning == "probabilities":
+            np.testing.assert_allclose(got, proba[head], rtol=0, atol=1e-5, err_msg=head)
+        else:
+            np.testing.assert_allclose(got, pred[head].to_numpy(), rtol=1e-6, atol=1e-5,
+                                       err_msg=head)
+
+
+def test_saved_model_answers_as_predict_with_tensorflow_alone(exported, tmp_path):
+    est, path, signature = exported
+    X = make_rows(2000, 1, unseen=True)
+    out = serve_with_tensorflow_only(path, feed_of(X, signature), tmp_path)
+    assert out.pop("absent") == ["skmm", "sklearn", "keras", "pandas"]  # not installed there
+    assert out.pop("imported") == []  # loaded and called with TensorFlow alone
+    assert set(out) == {"label", "label_probabilities", "price", "flag", "flag_probabilities"}
+    assert set(out["label"]) <= {"pos", "neg", "mixed"}
+    assert all(isinstance(v, int) for v in out["flag"])  # int classes stay ints
+    check_same(est, X, out, signature)
+
+
+def test_signature_names_and_description(exported):
+    est, path, signature = exported
+    assert signature.inputs == {"age": "age", "income ($)": "income____",
+                                "review text": "review_text", "color": "color"}
+    assert signature.input_dtypes == {"age": "float64", "income____": "float64",
+                                      "review_text": "string", "color": "string"}
+    assert signature.output_meanings == {
+        "label": "label", "label_probabilities": "probabilities", "price": "value",
+        "flag": "label", "flag_probabilities": "probabilities"}
+    written = json.loads((path / "assets.extra" / "skmm_signature.json").read_text("utf-8"))
+    assert written["inputs"] == signature.inputs
+    loaded = tf.saved_model.load(str(path))
+    described = json.loads(loaded.signatures["describe"]()["signature"].numpy().decode())
+    assert described == written
+    specs = loaded.signatures["serving_default"].structured_input_signature[1]
+    assert {k: s.dtype.name for k, s in specs.items()} == {
+        "age": "float64", "income____": "float64", "review_text": "string", "color": "string"}
+
+
+def test_nan_where_the_router_does_not_impute_fails_as_predict_does(tmp_path):
+    X = make_rows(80, 2)
+    router = InputRouter.from_columns(numeric=["age"], text=["review text"], impute=False)
+    est = FunctionalEstimator(router=router, epochs=1, random_state=0, verbose=0).fit(
+        X, make_targets(X, 2)[["price"]])
+    signature = skmm.export(est, tmp_path / "m")
+    X.loc[0, "age"] = np.nan
+    with pytest.raises(ValueError, match="age"):
+        est.predict(X)
+    serve = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    feed = {k: tf.constant(v) for k, v in feed_of(X, signature).items()}
+    with pytest.raises(tf.errors.InvalidArgumentError, match="numeric input 'numeric'"):
+        serve(**feed)
+
+
+# -- routers: each translated step answers as the router does -----------------
+
+def _hand_made():
+    return InputRouter([
+        ("numbers", make_pipeline(SimpleImputer(strategy="mean", add_indicator=True),
+                                  StandardScaler()), ["age", "income ($)"]),
+        ("words", TextSequencer(max_tokens=12, sequence_length=5, padding="pre",
+                                truncating="pre", standardize="lower"), "review text"),
+        ("colour", TextSequencer(split="whole", standardize=None, sequence_length=1), "color"),
+    ])
+
+
+ROUTERS = {
+    "bins_ngrams": lambda X: InputRouter.from_columns(
+        numeric=["age", "income ($)"], text=["review text"], categorical=["color"],
+        bins=4, ngrams=2, max_tokens=40, sequence_length=6),
+    "no_bins_no_scale": lambda X: InputRouter.from_columns(
+        numeric=["age", "income ($)"], text=["review text"], bins=None, ngrams=(1, 3)),
+    "passthrough": lambda X: InputRouter.from_columns(
+        numeric=["age"], text=["review text"], scale=False, impute=False),
+    "from_frame": lambda X: InputRouter.from_frame(X),
+    "hand_made": lambda X: _hand_made(),
+}
+
+
+@pytest.mark.parametrize("name", list(ROUTERS))
+def test_each_router_step_answers_as_the_router(name, tmp_path):
+    X = make_rows(120, 3)
+    if name == "passthrough":
+        X["age"] = X["age"].fillna(0.0)
+    y = make_targets(X, 3)
+    est = FunctionalEstimator(router=ROUTERS[name](X), epochs=1, batch_size=64,
+                              random_state=0, verbose=0).fit(X, y)
+    signature = skmm.export(est, tmp_path / "m")
+    X_new = make_rows(150, 4, unseen=name not in ("passthrough",))
+    if name == "passthrough":
+        X_new["age"] = X_new["age"].fillna(0.0)
+    serve = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    out = {k: v.numpy() for k, v in serve(**{k: tf.constant(v) for k, v in
+                                            feed_of(X_new, signature).items()}).items()}
+    out["label"] = [v.decode() for v in out["label"]]
+    check_same(est, X_new, out, signature)
+    # the router's arrays themselves, input by input
+    arrays = est.router_.transform(X_new)
+    export_plan = plan(est)
+    by_column = {c.column: tf.constant(feed_of(X_new, signature)[c.key]) for c in
+                 export_plan.columns}
+    for inp in export_plan.inputs:
+        if inp.kind == "tokens":
+            got = graph.TextInput(inp.steps[0])(by_column[inp.columns[0]]).numpy()
+            np.testing.assert_array_equal(got, arrays[inp.name], err_msg=inp.name)
+        else:
+            got = graph.numeric_input([by_column[c] for c in inp.columns], inp).numpy()
+            np.testing.assert_array_equal(got, arrays[inp.name], err_msg=inp.name)
+
+
+# -- refusals, before anything is written -------------------------------------
+
+@pytest.fixture(scope="module")
+def small_data():
+    X = make_rows(60, 5)
+    return X, make_targets(X, 5)
+
+
+@pytest.mark.parametrize("router, match", [
+    (lambda: InputRouter([("numeric", FunctionTransformer(np.log1p), ["age"]),
+                          ("t", TextSequencer(), "review text")]),
+     r"input 'numeric' \(columns \['age'\]\) has a step FunctionTransformer"),
+    (lambda: InputRouter([("t", TextSequencer(standardize=str.upper), "review text")]),
+     r"input 't' \(column 'review text'\) uses a TextSequencer with a callable standardize"),
+    (lambda: InputRouter([("t", TextSequencer(split=list), "review text")]),
+     r"input 't' \(column 'review text'\).*callable split"),
+    (lambda: InputRouter([("n", SimpleImputer(missing_values=-1.0), ["age"]),
+                          ("t", TextSequencer(), "review text")]),
+     r"input 'n' \(columns \['age'\]\) has a step SimpleImputer\(missing_values=-1.0\)"),
+    (lambda: InputRouter([("n", StandardScaler(), ["age"]),
+                          ("t", TextSequencer(), "age")]),
+     r"column 'age' feeds both a text input and a numeric input"),
+])
+def test_untranslatable_step_is_refused_naming_it(router, match, small_data, tmp_path):
+    X, y = small_data
+    est = FunctionalEstimator(router=router(), epochs=1, random_state=0, verbose=0).fit(
+        X, y[["price"]])
+    with pytest.raises(UnsupportedExportError, match=match):
+        skmm.export(est, tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+    assert os.listdir(tmp_path) == []  # no staging folder left either
+
+
+def test_unknown_head_kind_is_refused_naming_head(exported, tmp_path):
+    est = exported[0]
+    head = est.targets_.heads_["price"]
+    kind = head.kind
+    try:
+        head.kind = "quantile"  # a kind export does not know (as one that lands later)
+        with pytest.raises(UnsupportedExportError, match="head 'price' is of kind 'quantile'"):
+            skmm.export(est, tmp_path / "m")
+    finally:
+        head.kind = kind
+    assert not (tmp_path / "m").exists()
+
+
+def test_existing_folder_is_refused(exported, tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "keep.txt").write_text("x")
+    with pytest.raises(FileExistsError, match="not an empty folder"):
+        skmm.export(exported[0], tmp_path / "m")
+
+
+# -- tokens: the graph's against skmm's reference tokenizer -------------------
+
+TRICKY = [
+    "", "   ", "Don't STOP—believing…", "«Ça va?» ¿Qué tal? ¡Olé!", "ΣΟΦΟΣ σοφός ΟΔΥΣΣΕΥΣ",
+    "İstanbul straße ǅ ﬁne ẞ", "emoji 😀😀 🇫🇷 👍🏽 ok", "tabs\tand\nnew\r\nlines\u2028sep",
+    "nbsp\u00a0thin\u2009space\u3000ideo\x85nel", "c++ $5 <b>x</b> a|b ~x^2 `q`",
+    "under_score #tag @user", "数字 中文，标点。", "عربي، نص؟", "zero\u200bwidth",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛", "\x1c\x1d\x1e\x1f unit separators", "a.b.c...d", "!!!", "x",
+    "Ⱟ ⰯⰯ Ꟁ 𐕰 ΑΣ. ΑΣ", "nul\x00inside", "ΣΑΣ Σ ΌΣΟΣ. σΣ ΑΣ\u0301", "KELVIN\u212a Å\u212b",
+]
+
+OPTIONS = [(std, split, ngrams)
+           for std in ("lower_and_strip_punctuation", "lower", None)
+           for split in ("whitespace", "whole")
+           for ngrams in (None, 2, (1, 3))
+           if not (split == "whole" and ngrams is not None)]
+
+
+def graph_tokens(docs, std, split, ngrams):
+    step = {"lower": std is not None, "strip": std == "lower_and_strip_punctuation",
+            "whole": split == "whole", "ngrams": ngram_sizes(ngrams)}
+    tokens = graph.text_tokens(tf.constant([d.encode("utf-8") for d in docs]), step)
+    return [[t.decode("utf-8") for t in row] for row in tokens.to_list()]
+
+
+def reference_tokens(docs, std, split, ngrams):
+    ref = _tokenize_each(docs, standardizer(std), splitter(split), ngram_sizes(ngrams))
+    lengths = ref.lengths().tolist()
+    out, start = [], 0
+    for n in lengths:
+        out.append(ref.flat[start:start + n])
+        start += n
+    return out
+
+
+@pytest.mark.parametrize("std, split, ngrams", OPTIONS)
+def test_graph_tokens_equal_reference_on_tricky_text(std, split, ngrams):
+    assert graph_tokens(TRICKY, std, split, ngrams) == reference_tokens(TRICKY, std, split,
+                                                                        ngrams)
+
+
+def test_every_code_point_lowers_as_python_does():
+    """One code point per document, every one of them (surrogates aside)."""
+    chars = [chr(c) for c in range(sys.maxunicode + 1)
+             if not 0xD800 <= c < 0xE000 and not chr(c).isspace()]
+    got = graph_tokens(chars, "lower", "whole", None)
+    assert got == [[c.lower()] for c in chars]
+    fixups, unfixable = graph.lower_fixups()
+    assert unfixable == []
+    assert "\u2c2f" in fixups or "\u2c2f".lower() == "\u2c2f"  # Glagolitic Ⱟ (Unicode 14)
+
+
+def test_pinned_divergence_sigma_after_letters_icu_does_not_know():
+    """Documented: ICU does not know Ⱟ is cased, so a sigma after it is not final there."""
+    fixups, _ = graph.lower_fixups()
+    if "\u2c2f" not in fixups:
+        pytest.skip("this TensorFlow's ICU knows Unicode 14's Glagolitic letters")
+    doc = "\u2c2f\u03a3"
+    assert doc.lower() == "\u2c5f\u03c2"  # Python: final sigma
+    assert graph_tokens([doc], "lower", "whitespace", None) == [["\u2c5f\u03c3"]]
+
+
+unicode_text = st.text(
+    alphabet=st.one_of(
+        st.characters(blacklist_categories=("Cs",)),
+        st.sampled_from(list(" \t\n\x0b\x1c\x85\xa0\u2028\u3000.,!?'-—…ΣΑİẞﬁ😀東")),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(docs=st.lists(unicode_text, min_size=1, max_size=8),
+       option=st.sampled_from(OPTIONS))
+def test_graph_tokens_equal_reference_on_any_unicode(docs, option):
+    fixups, _ = graph.lower_fixups()
+    # the documented divergence: a sigma next to a letter ICU does not know is cased
+    if option[0] is not None and any(
+            c in fixups and ("Σ" in d) for d in docs for c in d):
+        return
+    assert graph_tokens(docs, *option) == reference_tokens(docs, *option)
+
+
+@pytest.mark.parametrize("padding, truncating", [("post", "post"), ("pre", "pre"),
+                                                 ("pre", "post"), ("post", "pre")])
+def test_padding_and_truncating_sides_match(padding, truncating):
+    train = ["a b c d e f g", "b c", "c", "", "d e f a a a", "g g g g g g g g"]
+    seq = TextSequencer(max_tokens=6, sequence_length=4, padding=padding,
+                        truncating=truncating, ngrams=2).fit(train)
+    docs = train + ["unseen words here and there a b c", "Ⱟ a"]
+    step = {"lower": True, "strip": True, "whole": False, "ngrams": (1, 2),
+            "vocabulary": seq.vocabulary_, "oov": 1, "length": 4, "padding": padding,
+            "truncating": truncating}
+    got = graph.TextInput(step)(tf.constant(docs)).numpy()
+    np.testing.assert_array_equal(got, seq.transform(docs))
+    assert got.dtype == np.int32
+
+
+# -- another backend trained the model ------------------------------------------
+
+@pytest.mark.slow
+def test_model_trained_on_jax_exports_through_tensorflow(tmp_path):
+    """The subprocess route: a JAX-trained estimator exports and answers as it predicts."""
+    pytest.importorskip("jax")
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        import numpy as np, skmm, keras
+        assert keras.backend.backend() == "jax"
+        import test_export as t
+        X = t.make_rows(100, 6); y = t.make_targets(X, 6)
+        router = skmm.InputRouter.from_columns(numeric=["age", "income ($)"],
+                                               text=["review text"], categorical=["color"])
+        est = skmm.FunctionalEstimator(router=router, epochs=1, random_state=0,
+                                       verbose=0).fit(X, y)
+        signature = skmm.export(est, {str(tmp_path / "m")!r})
+        import tensorflow as tf
+        serve = tf.saved_model.load({str(tmp_path / "m")!r}).signatures["serving_default"]
+        X_new = t.make_rows(200, 7, unseen=True)
+        out = {{k: v.numpy() for k, v in serve(**{{k: tf.constant(v) for k, v in
+                t.feed_of(X_new, signature).items()}}).items()}}
+        out["label"] = [v.decode() for v in out["label"]]
+        t.check_same(est, X_new, out, signature)
+        print("same")
+    """)
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=tmp_path)
+    assert done.returncode == 0 and "same" in done.stdout, done.stderr[-3000:]
+
