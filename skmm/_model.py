@@ -146,7 +146,7 @@ def wire(model, meta):
         if width is not None and width != head.n_outputs:
             raise ValueError(
                 f"Output {name!r} has {width} units but head {name!r} ({head.kind}) needs "
-                f"{head.n_outputs}."
+                f"{head.n_outputs}{head.head_kind.outputs_meaning(head)}."
             )
     return Wiring(input_order, input_structure, output_order)
 
@@ -230,7 +230,7 @@ def compile_model(model, wiring, heads, *, loss=None, metrics=None, loss_weights
         kind = heads[h].head_kind
         made = None if spec is None else _params.make_loss(spec, loss_kwargs)
         logits[h] = kind.check_output(heads[h], layers[h], made, made is None)
-        losses.append(kind.default_loss(logits[h]) if made is None else made)
+        losses.append(kind.default_loss(logits[h], head=heads[h]) if made is None else made)
     # the user's metric objects keep their state out of this fit (Keras accumulates into them)
     metrics = _per_head(copy.deepcopy(metrics), "metrics", heads, order,
                         lambda h: heads[h].head_kind.default_metrics(logits[h]))

@@ -2,7 +2,8 @@
 
 The seed's design, generalised: a tower per input (numeric: periodic embedding and Dense; tokens:
 Embedding then an encoder), Concatenate, shared Dense layers, one head per
-target with the activation its kind needs. Every size is a keyword a user can
+target with the activation its kind needs (a quantile head: one unit per level, made
+monotone by :class:`skmm.quantiles.NonCrossingQuantiles`). Every size is a keyword a user can
 tune through the estimator's ``model__*`` parameters.
 """
 
@@ -137,11 +138,9 @@ def default_model(
         x = keras.layers.Dense(units, activation=activation, name=own(f"shared_dense_{i}"))(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=own(f"shared_dropout_{i}"))(x)
-    outputs = [
-        keras.layers.Dense(head.n_outputs, activation=head_activation(head.kind),
-                           name=meta.output_names[name])(x)
-        for name, head in meta.heads.items()
-    ]
+    # each head kind makes its own output (a Dense layer with the kind's activation, or more)
+    outputs = [head.head_kind.build_output(head, x, meta.output_names[name], own)
+               for name, head in meta.heads.items()]
     return keras.Model(
         inputs=inputs[0] if len(inputs) == 1 else inputs,
         outputs=outputs[0] if len(outputs) == 1 else outputs,

@@ -520,6 +520,46 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
         index = X.index if isinstance(X, (pd.DataFrame, pd.Series)) else None
         return self.targets_.rebuild(decoded, index)
 
+    def predict_quantiles(self, X):
+        """Every predicted quantile of every quantile head, in y's container.
+
+        A quantile head is stated with ``targets=TargetSplitter(kinds={head:
+        "quantile"}, quantiles=(0.05, 0.5, 0.95))``; :meth:`predict` gives
+        its median. Quantiles rise with the level in every row (they never
+        cross).
+
+        Parameters
+        ----------
+        X : same kind of input as in fit
+
+        Returns
+        -------
+        DataFrame, polars DataFrame, dict of arrays or ndarray
+            One column per level per quantile head, named
+            ``"<column>_q<level>"`` (e.g. ``"price_q0.05"``): a DataFrame
+            (X's index) for a pandas y, a polars DataFrame for a polars y,
+            a dict of 1-D arrays for a dict y, a 2-D array for a numpy y
+            (:meth:`skmm.TargetSplitter.rebuild_quantiles`). Other heads
+            are left out; an estimator without a quantile head refuses,
+            naming its heads.
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from skmm import FunctionalRegressor, TargetSplitter
+        >>> X = np.random.default_rng(0).normal(size=(64, 2))
+        >>> y = pd.DataFrame({"price": X[:, 0] + 1.0})
+        >>> reg = FunctionalRegressor(targets=TargetSplitter(kinds={"price": "quantile"}),
+        ...                           epochs=2, random_state=0).fit(X, y)
+        >>> list(reg.predict_quantiles(X[:3]).columns)
+        ['price_q0.05', 'price_q0.5', 'price_q0.95']
+        """
+        check_is_fitted(self, "model_")
+        self.targets_.quantile_heads(owner=type(self).__name__)
+        values = self._per_head(X, self.targets_.quantile_values)
+        index = X.index if isinstance(X, (pd.DataFrame, pd.Series)) else None
+        return self.targets_.rebuild_quantiles(values, index)
+
     @available_if(_may_have_class_heads)
     def predict_proba(self, X):
         """Class probabilities of every classification head.

@@ -22,6 +22,7 @@ multilabel-indicator     k, sigmoid    binary cross-entropy            subset ac
 continuous               1, linear     mean squared error              R^2
 continuous-multioutput   k, linear     mean squared error              mean R^2
 count                    1, exp        Poisson                         D^2 (Poisson)
+quantile                 q, monotone   pinball, averaged over levels   D^2 pinball (0.5)
 =======================  ============  ==============================  ================
 
 **Labels are compared as values.** A class label that is a number is the
@@ -58,7 +59,7 @@ import keras
 import numpy as np
 import pandas as pd
 from scipy.special import expit, softmax
-from sklearn.metrics import accuracy_score, d2_tweedie_score, r2_score
+from sklearn.metrics import accuracy_score, d2_pinball_score, d2_tweedie_score, r2_score
 from sklearn.utils.multiclass import type_of_target
 
 __all__ = [
@@ -234,6 +235,7 @@ class TargetColumn:
             ) from None
 
     def n_distinct(self):
+        """The number of distinct values in the column's first column."""
         return len(pd.unique(self.values[:, 0]))
 
 
@@ -268,6 +270,9 @@ class HeadKind:
     takes_class_weight : bool
         Whether ``class_weight`` applies: one label per sample, encoded as
         a class index.
+    takes_quantiles : bool
+        Whether the head predicts quantile levels (``TargetSplitter(quantiles=...)``,
+        ``predict_quantiles``).
     activation : str
         Output activation of the default architecture.
     """
@@ -275,6 +280,7 @@ class HeadKind:
     name = ""
     is_classification = False
     takes_class_weight = False
+    takes_quantiles = False
     activation = "linear"
 
     # -- detection -----------------------------------------------------------
@@ -283,7 +289,7 @@ class HeadKind:
         return False
 
     # -- the model side ------------------------------------------------------
-    def default_loss(self, from_logits=False):
+    def default_loss(self, from_logits=False, head=None):
         """The Keras loss skmm compiles this head with when none is given."""
         raise NotImplementedError
 
@@ -314,6 +320,17 @@ class HeadKind:
     def inverse_link(self, raw):
         """Model outputs -> the scale :meth:`decode` reads (identity unless logits)."""
         return raw
+
+    def build_output(self, head, x, name, own):
+        """The default model's output of this head on features ``x``, named ``name``.
+
+        ``own(suffix)`` names any layer before the output (never an output's name).
+        """
+        return keras.layers.Dense(head.n_outputs, activation=self.activation, name=name)(x)
+
+    def outputs_meaning(self, head):
+        """What the head's output units are, for an error about their number."""
+        return ""
 
     # -- the data side -------------------------------------------------------
     def fit(self, head, column, standardize, classes=None):
@@ -376,7 +393,7 @@ class _ClassKind(HeadKind):
     # the default loss by name, and its class for a model that outputs logits
     loss, loss_class = "binary_crossentropy", keras.losses.BinaryCrossentropy
 
-    def default_loss(self, from_logits=False):
+    def default_loss(self, from_logits=False, head=None):
         return self.loss_class(from_logits=True) if from_logits else self.loss
 
     def default_metrics(self, from_logits=False):
@@ -470,6 +487,7 @@ class _LabelKind(_ClassKind):
         head.n_outputs = self.n_outputs(found)
 
     def n_outputs(self, classes):
+        """The number of output units a head with these classes needs."""
         raise NotImplementedError
 
     def indices(self, head, col):
@@ -493,6 +511,7 @@ class _LabelKind(_ClassKind):
         return idx
 
     def decode_indices(self, head, idx):
+        """The labels at class indices ``idx`` of ``head``."""
         return head.classes[np.asarray(idx).astype(np.intp)]
 
     def restore(self, head, values, dtype):
@@ -533,6 +552,7 @@ class BinaryKind(_LabelKind):
         return column.type_of_target() == "binary"
 
     def n_outputs(self, classes):
+        """One sigmoid unit, whatever the two labels are."""
         return 1
 
     def inverse_link(self, raw):
@@ -573,6 +593,7 @@ class MulticlassKind(_LabelKind):
                 and column.n_distinct() <= MAX_AUTO_CLASSES)
 
     def n_outputs(self, classes):
+        """One softmax unit per class."""
         return len(classes)
 
     def default_metrics(self, from_logits=False):
@@ -641,7 +662,7 @@ class ContinuousKind(HeadKind):
     def claims(self, column):
         return column.width == 1 and column.task != "classification"
 
-    def default_loss(self, from_logits=False):
+    def default_loss(self, from_logits=False, head=None):
         return "mean_squared_error"
 
     def fit(self, head, column, standardize, classes=None):
@@ -702,7 +723,7 @@ class CountKind(HeadKind):
     name = "count"
     activation = "exponential"
 
-    def default_loss(self, from_logits=False):
+    def default_loss(self, from_logits=False, head=None):
         return "poisson"
 
     def check_output(self, head, layer, loss, skmm_loss):
@@ -759,15 +780,111 @@ class CountKind(HeadKind):
         return float(d2_tweedie_score(y_true, y_pred, sample_weight=sample_weight, power=1))
 
 
+class QuantileKind(HeadKind):
+    """Quantiles of one real target: pinball loss, one monotone unit per level.
+
+    Never detected: state it with ``TargetSplitter(kinds={head: "quantile"})``
+    and the levels with ``TargetSplitter(quantiles=...)`` (default
+    ``(0.05, 0.5, 0.95)``; 0.5 must be among them). The model outputs one
+    unit per level; the loss is the pinball loss averaged over the levels
+    (:class:`skmm.quantiles.PinballLoss`), and the default model's output
+    layer (:class:`skmm.quantiles.NonCrossingQuantiles`) makes the
+    quantiles rise with the level for every input. A user's model need not:
+    decoding sorts each row's quantiles, so predicted quantiles never cross
+    whatever the model. Targets are standardised as a continuous head's
+    (undone for every quantile).
+
+    ``predict`` gives the median; ``predict_quantiles`` every level. Scored
+    by the D^2 pinball score of the median
+    (:func:`sklearn.metrics.d2_pinball_score` with ``alpha=0.5``: the share
+    of the absolute error around y's median that the predicted median
+    explains), so ``score`` compares quantile heads with the R^2 of
+    continuous heads on the same 1-is-perfect scale.
+    """
+
+    name = "quantile"
+    activation = "linear"
+    takes_quantiles = True
+
+    def default_loss(self, from_logits=False, head=None):
+        from .quantiles import DEFAULT_QUANTILES, PinballLoss
+
+        levels = DEFAULT_QUANTILES if head is None or head.quantiles is None else head.quantiles
+        return PinballLoss(quantiles=levels)
+
+    def default_metrics(self, from_logits=False):
+        return []  # the pinball loss is the head's measure; MAE would mix the levels
+
+    def build_output(self, head, x, name, own):
+        from .quantiles import NonCrossingQuantiles
+
+        units = keras.layers.Dense(head.n_outputs, name=own(f"{head.name}_quantile_units"))(x)
+        return NonCrossingQuantiles(median_index=self.median_index(head), name=name)(units)
+
+    def outputs_meaning(self, head):
+        return f": one per quantile {list(self.levels(head))}"
+
+    @staticmethod
+    def levels(head):
+        from .quantiles import DEFAULT_QUANTILES
+
+        return DEFAULT_QUANTILES if head.quantiles is None else tuple(head.quantiles)
+
+    def median_index(self, head):
+        return self.levels(head).index(0.5)
+
+    def fit(self, head, column, standardize, classes=None):
+        numbers = self._numbers(head, column.values)
+        if numbers.shape[1] != 1:
+            raise ValueError(
+                f"TargetSplitter: quantile head {head.name!r} spans {numbers.shape[1]} "
+                "columns; give each quantile target its own head."
+            )
+        head.quantiles = self.levels(head)
+        head.n_outputs = len(head.quantiles)
+        if standardize:
+            head.mean = numbers.mean(axis=0)
+            scale = numbers.std(axis=0)
+            head.scale = np.where(scale > 0, scale, 1.0)
+
+    def encode(self, head, values, n_rows, observed):
+        numbers = self._numbers(head, values)
+        if head.mean is not None:
+            numbers = (numbers - head.mean) / head.scale
+        out = np.zeros((n_rows, 1), dtype=np.float32)
+        out[observed] = numbers
+        return out
+
+    def quantile_values(self, head, raw):
+        """Every level's values in y's units, shape ``(n, n_levels)``, rising along a row."""
+        values = np.asarray(raw, dtype=np.float64)
+        values = values.reshape(len(values), -1) if values.size else values.reshape(0, 0)
+        if values.shape[1] == 1 < head.n_outputs:  # an encoding: y itself at every level
+            values = np.repeat(values, head.n_outputs, axis=1)
+        values = values.reshape(len(values), head.n_outputs)
+        if head.mean is not None:
+            values = values * head.scale + head.mean
+        return np.sort(values, axis=1)
+
+    def decode(self, head, raw):
+        return self.quantile_values(head, raw)[:, self.median_index(head)]
+
+    def truth(self, head, values, encoded):
+        return np.where(pd.isna(values), np.nan, values).astype(np.float64)[:, 0]
+
+    def score(self, y_true, y_pred, sample_weight=None):
+        return float(d2_pinball_score(y_true, y_pred, sample_weight=sample_weight, alpha=0.5))
+
+
 KINDS = {kind.name: kind for kind in (
     BinaryKind(), MulticlassKind(), MultilabelKind(),
-    ContinuousKind(), ContinuousMultioutputKind(), CountKind(),
+    ContinuousKind(), ContinuousMultioutputKind(), CountKind(), QuantileKind(),
 )}
 CLASSIFICATION_KINDS = tuple(n for n, k in KINDS.items() if k.is_classification)
 REGRESSION_KINDS = tuple(n for n, k in KINDS.items() if not k.is_classification)
 
 # The order detection asks the kinds in: the first that claims a column has it. Count is
-# never detected (non-negative integers are as often labels or measurements).
+# never detected (non-negative integers are as often labels or measurements), nor is quantile.
 DETECTION_ORDER = ("multilabel-indicator", "binary", "multiclass",
                    "continuous-multioutput", "continuous")
 

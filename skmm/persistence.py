@@ -109,10 +109,12 @@ _FITTED = ("targets_", "history_", "input_specs_", "input_order_", "input_struct
 # Where a class or function given as a parameter may be named in a file and found again by
 # skmm.load without being trusted: Keras' optimizers, losses, metrics and the like, Keras'
 # callbacks (those in _TRUSTED_CALLBACKS only: the others write files, reach the network or
-# run code, and must be trusted by name), skmm.EpochLog and skmm's default builder.
+# run code, and must be trusted by name), skmm.EpochLog and skmm's default builder; skmm's
+# own registered Keras objects (skmm.quantiles.PinballLoss) are stored as Keras' are.
 _KERAS_OBJECTS = (
     "keras.optimizers", "keras.optimizers.schedules", "keras.losses", "keras.metrics",
     "keras.activations", "keras.regularizers", "keras.initializers", "keras.constraints",
+    "skmm.quantiles",
 )
 _NAMESPACES = (*_KERAS_OBJECTS, "keras.callbacks")
 _SKMM_NAMES = (("skmm.history", "EpochLog"), ("skmm.architectures", "default_model"))

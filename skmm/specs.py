@@ -68,12 +68,12 @@ class HeadSpec:
         Head (and Keras output) name.
     kind : str
         One of ``binary``, ``multiclass``, ``multilabel-indicator``,
-        ``continuous``, ``continuous-multioutput``, ``count``
+        ``continuous``, ``continuous-multioutput``, ``count``, ``quantile``
         (see :mod:`skmm.heads`).
     n_outputs : int
         Units of the output layer: 1 for binary, continuous and count, the
         number of classes for multiclass, of labels for multilabel, of
-        columns for continuous-multioutput.
+        columns for continuous-multioutput, of levels for quantile.
     classes : ndarray or None
         Sorted class labels (multiclass/binary) or label names (multilabel).
     columns : list
@@ -84,6 +84,9 @@ class HeadSpec:
         (``scale`` only); None when not scaled.
     dtypes : list
         The dtype of each column in y, restored by ``inverse_transform``.
+    quantiles : tuple of float or None
+        The levels a quantile head predicts, rising (0.5 among them); None
+        for the other kinds.
 
     Examples
     --------
@@ -101,6 +104,7 @@ class HeadSpec:
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
     dtypes: list = field(default_factory=list)
+    quantiles: tuple | None = None
 
     @property
     def head_kind(self):

@@ -27,6 +27,7 @@ from .heads import (
     detect,
     matrix_is_one_head,
 )
+from .quantiles import check_quantiles, column_name
 from .specs import HeadSpec
 
 __all__ = ["TargetSplitter", "HeadSpec", "CLASSIFICATION_KINDS", "REGRESSION_KINDS"]
@@ -62,10 +63,12 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
     kinds : str or dict of str -> str, default=None
         State the kind of a head instead of detecting it (or of all heads
         with a str): one of ``binary``, ``multiclass``,
-        ``multilabel-indicator``, ``continuous``, ``continuous-multioutput``
-        or ``count`` (non-negative counts: Poisson loss, exponential output,
+        ``multilabel-indicator``, ``continuous``, ``continuous-multioutput``,
+        ``count`` (non-negative counts: Poisson loss, exponential output,
         predictions never negative; never detected, only stated here, e.g.
-        ``kinds={"retweets": "count"}``). :mod:`skmm.heads` says what each
+        ``kinds={"retweets": "count"}``) or ``quantile`` (several quantiles
+        of a real target, pinball loss, never crossing; levels in
+        ``quantiles``; never detected). :mod:`skmm.heads` says what each
         kind means. Detection uses :func:`sklearn.utils.multiclass.type_of_target`, with
         two rules for numbers unless ``task="classification"``: a float
         column is continuous unless it holds only two values (so 0.0/1.0
@@ -85,6 +88,13 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         the encoded value is a placeholder and :meth:`observed` reports the
         sample as unlabelled for that head (the estimators give it zero
         weight there). "error": raise.
+    quantiles : sequence of float, or dict of str -> sequence of float, default=None
+        The levels each ``quantile`` head predicts (a head stated with
+        ``kinds={"price": "quantile"}``): one sequence for every quantile
+        head, or one per head. Levels lie strictly between 0 and 1 and must
+        include 0.5 (``predict`` returns the median). None:
+        ``(0.05, 0.5, 0.95)``. Naming a head that is not a quantile head is
+        an error. See :class:`skmm.heads.QuantileKind`.
 
     Attributes
     ----------
@@ -118,14 +128,17 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
         "task": [StrOptions({"classification", "regression"}), None],
         "standardize": ["boolean"],
         "missing": [StrOptions({"mask", "error"})],
+        "quantiles": ["array-like", dict, None],
     }
 
-    def __init__(self, heads=None, kinds=None, task=None, standardize=True, missing="mask"):
+    def __init__(self, heads=None, kinds=None, task=None, standardize=True, missing="mask",
+                 quantiles=None):
         self.heads = heads
         self.kinds = kinds
         self.task = task
         self.standardize = standardize
         self.missing = missing
+        self.quantiles = quantiles
 
     # -- containers -------------------------------------------------------
     def _columns_of(self, y):
@@ -259,15 +272,121 @@ class TargetSplitter(TransformerMixin, BaseEstimator):
                                     column.dtypes, self.task)
             kind = detect(seen, self._kind_override(name))
             head = HeadSpec(name=name, kind=kind.name, n_outputs=1, columns=list(cols),
-                            dtypes=list(dtypes))
+                            dtypes=list(dtypes), quantiles=self._levels(name, kind))
             kind.fit(head, column, self.standardize, classes=declared.get(name))
             heads[name] = head
         if isinstance(self.kinds, dict):
             check_head_names(self.kinds, heads, "TargetSplitter parameter 'kinds'")
+        self._check_quantile_heads(heads)
         self.heads_ = heads
         self.classes_ = {n: heads[n].classes for n in class_heads(heads)}
         self.container_ = container
         return self
+
+    def _levels(self, name, kind):
+        """The checked quantile levels of head ``name`` when its kind takes them, else None."""
+        if not kind.takes_quantiles:
+            return None
+        given = self.quantiles.get(name) if isinstance(self.quantiles, dict) else self.quantiles
+        return check_quantiles(given, name)
+
+    def _check_quantile_heads(self, heads):
+        """``quantiles`` names quantile heads only, and applies to one at least."""
+        if self.quantiles is None:
+            return
+        takers = [n for n, h in heads.items() if h.head_kind.takes_quantiles]
+        if isinstance(self.quantiles, dict):
+            check_head_names(self.quantiles, heads, "TargetSplitter parameter 'quantiles'")
+            others = [n for n in self.quantiles if n not in takers]
+        else:
+            others = [] if takers else list(heads)
+        if others:
+            kinds = {n: heads[n].kind for n in others}
+            raise ValueError(
+                f"TargetSplitter parameter 'quantiles' applies to quantile heads, but heads "
+                f"{kinds} are not; state them with kinds={{head: 'quantile'}}."
+            )
+
+    def quantile_values(self, raw):
+        """Every level of every quantile head, in y's units.
+
+        Parameters
+        ----------
+        raw : dict of str -> ndarray
+            Model outputs.
+
+        Returns
+        -------
+        dict of str -> ndarray of shape (n, n_levels)
+            Per quantile head, its levels' values (``heads_[head].quantiles``
+            order), rising along each row.
+        """
+        check_is_fitted(self, "heads_")
+        self._check_heads(raw)
+        return {name: head.head_kind.quantile_values(head, raw[name])
+                for name, head in self.heads_.items() if head.head_kind.takes_quantiles}
+
+    def quantile_heads(self, owner="TargetSplitter"):
+        """The names of the quantile heads; an error naming every head's kind when none is.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skmm import TargetSplitter
+        >>> y = pd.DataFrame({"price": [1.0, 2.0, 4.0], "stock": [3.0, 1.0, 2.0]})
+        >>> TargetSplitter(kinds={"price": "quantile"}).fit(y).quantile_heads()
+        ['price']
+        """
+        check_is_fitted(self, "heads_")
+        names = [n for n, h in self.heads_.items() if h.head_kind.takes_quantiles]
+        if not names:
+            kinds = {n: h.kind for n, h in self.heads_.items()}
+            raise ValueError(
+                f"{owner} has no quantile head (heads {kinds}); state one with "
+                "targets=TargetSplitter(kinds={head: 'quantile'}, quantiles=(0.05, 0.5, 0.95))."
+            )
+        return names
+
+    def rebuild_quantiles(self, values, index=None):
+        """y's container of every level of every quantile head (what :meth:`quantile_values` gives).
+
+        One column per level per quantile head, named ``"<column>_q<level>"``
+        (``"price_q0.05"``; ``"q0.05"`` for an unnamed y): a DataFrame for a
+        pandas DataFrame or Series y (``index`` indexes it), a polars
+        DataFrame for a polars y, a dict of 1-D arrays for a dict y, and a
+        2-D ndarray (columns in that order) for a numpy y. Values are in
+        y's float dtype (float64 for an integer y).
+
+        Parameters
+        ----------
+        values : dict of str -> ndarray of shape (n, n_levels)
+        index : pandas Index, optional
+
+        Returns
+        -------
+        DataFrame, polars DataFrame, dict or ndarray
+        """
+        check_is_fitted(self, "heads_")
+        columns = {}
+        for name in self.quantile_heads():
+            head = self.heads_[name]
+            label = None if self.container_.endswith(("array", "matrix")) else head.columns[0]
+            dtype = head.dtypes[0] if head.dtypes else None
+            for j, level in enumerate(head.quantiles):
+                columns[column_name(label, level)] = head.head_kind.restore(
+                    head, values[name][:, j], dtype)
+        container = self.container_
+        if container in ("array", "matrix"):
+            return np.column_stack([np.asarray(v) for v in columns.values()])
+        if container == "dict":
+            return {k: np.asarray(v) for k, v in columns.items()}
+        frame = pd.DataFrame({k: pd.Series(v, index=index, dtype=getattr(v, "dtype", None))
+                              for k, v in columns.items()}, index=index)
+        if container.startswith(POLARS):
+            import polars
+
+            return polars.from_pandas(frame)
+        return frame
 
     @staticmethod
     def _declared(classes, names):

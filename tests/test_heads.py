@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import make_reviews, review_router
-from sklearn.metrics import accuracy_score, d2_tweedie_score, r2_score
+from sklearn.metrics import accuracy_score, d2_pinball_score, d2_tweedie_score, r2_score
 from sklearn.model_selection import GridSearchCV, KFold
 
 from skmm import (
@@ -39,7 +39,7 @@ def votes_fit():
 
 def test_every_kind_is_one_object_with_all_it_means():
     assert set(heads.KINDS) == {"binary", "multiclass", "multilabel-indicator", "continuous",
-                                "continuous-multioutput", "count"}
+                                "continuous-multioutput", "count", "quantile"}
     for name, kind in heads.KINDS.items():
         assert kind.name == name and heads.get_kind(name) is kind
         assert isinstance(kind.activation, str) and kind.default_loss() is not None
@@ -246,6 +246,8 @@ def _kind_case(name, n=60, seed=0):
         y = pd.DataFrame({"h": rng.normal(5, 2, n)})
     elif name == "continuous-multioutput":
         y = pd.DataFrame({"a": rng.normal(5, 2, n), "b": rng.normal(-1, 0.5, n)})
+    elif name == "quantile":
+        y = pd.DataFrame({"h": rng.normal(5, 2, n).astype(np.float32)})
     else:
         y = pd.DataFrame({"h": pd.array(rng.poisson(2, n), dtype="Int64")})
     if len(y.columns) == 1:
@@ -311,6 +313,7 @@ def test_every_kind_keeps_its_contract(name):
         "continuous": lambda: r2_score(t.astype(float), pred[keep]),
         "continuous-multioutput": lambda: r2_score(t.astype(float), pred[keep]),
         "count": lambda: d2_tweedie_score(t.astype(float), pred[keep], power=1),
+        "quantile": lambda: d2_pinball_score(t.astype(float), pred[keep], alpha=0.5),
     }[name]()
     assert kind.score(truth["h"][keep], pred[keep]) == pytest.approx(expected)
     # zero rows decode to an empty container with the columns and dtypes
