@@ -7,6 +7,7 @@ from .history import EpochLog
 from .meta import ModelMeta
 from .persistence import InvalidFileError, UntrustedTypesError, load, save
 from .routing import InputRouter, InputSpec
+from .scoring import head_scorers
 from .targets import HeadSpec, TargetSplitter
 from .text import TextSequencer
 
@@ -25,6 +26,7 @@ __all__ = [
     "UntrustedTypesError",
     "architectures",
     "export",
+    "head_scorers",
     "load",
     "save",
 ]

@@ -1,9 +1,11 @@
 """Per-head scores, written once for every skmm estimator.
 
 Each head is scored by its kind (:meth:`skmm.heads.HeadKind.score`: accuracy,
-R^2, D^2 of the Poisson deviance...), on the samples labelled for that head
-(:func:`score_per_head`), and an estimator's ``score`` is the mean over heads
-(:func:`mean_score`). The task classes take that ``score`` over
+R^2, D^2 of the Poisson deviance, D^2 pinball of a quantile head's median...),
+on the samples labelled for that head (:func:`score_per_head`), and an
+estimator's ``score`` is the mean over heads (:func:`mean_score`).
+:func:`head_scorers` hands the per-head scores to scikit-learn's model
+selection tools, one result column per head. The task classes take that ``score`` over
 ``ClassifierMixin``'s and ``RegressorMixin``'s, which score the whole of y at
 once and fail on several heads or on missing labels.
 """
@@ -11,8 +13,10 @@ once and fail on several heads or on missing labels.
 from __future__ import annotations
 
 import numpy as np
+import sklearn
+from sklearn.utils.metadata_routing import MetadataRequest
 
-__all__ = ["mean_score", "score_per_head"]
+__all__ = ["HeadScorer", "head_scorers", "mean_score", "score_per_head"]
 
 
 def score_per_head(heads, truth, observed, pred, weights=None):
@@ -74,3 +78,112 @@ def mean_score(scores):
     if not present:
         raise ValueError("y has no label in any head; there is nothing to score.")
     return float(np.mean(present))
+
+
+class HeadScorer:
+    """A scikit-learn scorer giving each head's score: ``{head: score}``, one prediction.
+
+    Made by :func:`head_scorers`; ``scorer(estimator, X, y, sample_weight=None)``
+    returns ``estimator.score_per_head(X, y, sample_weight)`` for the chosen
+    heads (missing labels masked per head; a head with no label in the fold
+    scores NaN). An estimator at the end of a ``Pipeline`` is scored on X
+    transformed by the steps before it.
+
+    Parameters
+    ----------
+    heads : list of str or None, default=None
+        The heads to report; None: every head of the fitted estimator.
+    """
+
+    def __init__(self, heads=None):
+        self.heads = heads
+        self._sample_weight_request = None
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        if not hasattr(estimator, "score_per_head") and hasattr(estimator, "steps"):
+            X = estimator[:-1].transform(X)  # a Pipeline ending in an skmm estimator
+            estimator = estimator[-1]
+        if not hasattr(estimator, "score_per_head"):
+            raise TypeError(
+                f"head_scorers scores skmm estimators (score_per_head); got "
+                f"{type(estimator).__name__}."
+            )
+        scores = estimator.score_per_head(X, y, sample_weight=sample_weight)
+        if self.heads is None:
+            return scores
+        unknown = [h for h in self.heads if h not in scores]
+        if unknown:
+            raise ValueError(
+                f"head_scorers names heads {unknown} that the estimator does not have; its "
+                f"heads are {list(scores)}."
+            )
+        return {h: scores[h] for h in self.heads}
+
+    def set_score_request(self, *, sample_weight=None):
+        """Whether ``sample_weight`` is routed to this scorer (metadata routing only).
+
+        As for scikit-learn's scorers: ``True`` to receive it, ``False`` not
+        to, a string to receive the metadata of that name.
+
+        Returns
+        -------
+        self
+        """
+        if not sklearn.get_config()["enable_metadata_routing"]:
+            raise RuntimeError(
+                "set_score_request is only available when metadata routing is enabled: "
+                "sklearn.set_config(enable_metadata_routing=True)."
+            )
+        self._sample_weight_request = sample_weight
+        return self
+
+    def get_metadata_routing(self):
+        """The metadata this scorer requests (``sample_weight``, as set by
+        :meth:`set_score_request`)."""
+        request = MetadataRequest(owner=type(self).__name__)
+        request.score.add_request(param="sample_weight", alias=self._sample_weight_request)
+        return request
+
+    def __repr__(self):
+        return f"head_scorers(heads={self.heads!r})"
+
+
+def head_scorers(heads=None):
+    """A scorer for ``GridSearchCV``/``cross_validate`` reporting every head's own score.
+
+    ``scoring=skmm.head_scorers()`` gives one result column per head
+    (``mean_test_<head>`` in ``cv_results_``, ``test_<head>`` in
+    ``cross_validate``), each head scored by its kind on the samples
+    labelled for it (see :func:`score_per_head`), from one prediction per
+    fold. Being a callable that returns a dict, it needs no head names up
+    front: ``refit="<head>"`` picks the candidate best on that head.
+
+    Sample weights (one vector, a per-head dict, or a DataFrame with one
+    column per head) reach it as they reach the estimator's ``score``:
+    passed to ``fit`` without metadata routing, or requested with
+    ``head_scorers().set_score_request(sample_weight=True)`` with it.
+
+    Parameters
+    ----------
+    heads : list of str, optional
+        Report only these heads (an error names any the estimator lacks).
+
+    Returns
+    -------
+    HeadScorer
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skmm import FunctionalEstimator, head_scorers
+    >>> X = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0] * 8})
+    >>> y = pd.DataFrame({"big": [0, 0, 1, 1] * 8, "price": [1.0, 2.0, 2.9, 4.2] * 8})
+    >>> search = GridSearchCV(FunctionalEstimator(epochs=1, random_state=0),
+    ...                       {"epochs": [1, 2]}, scoring=head_scorers(), refit="price", cv=2)
+    >>> sorted(k for k in search.fit(X, y).cv_results_ if k.startswith("mean_test_"))
+    ['mean_test_big', 'mean_test_price']
+    """
+    if heads is not None and (isinstance(heads, str) or not np.iterable(heads)):
+        raise ValueError(f"head_scorers: heads must be a list of head names; got {heads!r}.")
+    return HeadScorer(None if heads is None else list(heads))
