@@ -25,7 +25,7 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import keras  # noqa: E402
-from _common import tweets  # noqa: E402
+from _common import tweets, write_record  # noqa: E402
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -83,13 +83,17 @@ def main(argv=None):
     print(f"text encoder {args.encoder!r}, {len(X)} rows x {args.epochs} epochs, "
           f"batch {args.batch_size}")
     print(f"{'device':34s} {'fit s':>8s} {'samples/s':>10s}")
-    rates = []
+    rates, rows = [], []
     for name, device in devices:
         fit_seconds, rate = measure(device, X, y, args)
         rates.append(rate)
+        rows.append({"device": name, "fit s": fit_seconds, "samples/s": rate})
         print(f"{name:34s} {fit_seconds:8.2f} {rate:10.0f}", flush=True)
     if gpus:
         print(f"GPU / CPU, steady samples/s: {rates[0] / rates[1]:.2f}x")
+    write_record(f"gpu-{args.encoder}", {
+        "rows": len(X), "epochs": args.epochs, "batch size": args.batch_size,
+        "encoder": args.encoder, "results": rows}, quick=False)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ import argparse
 import os
 import tempfile
 
-from _common import child_result, info_result, print_table
+from _common import child_result, info_result, print_table, write_record
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -80,7 +80,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rows and epochs")
     args = parser.parse_args(argv)
-    print_table(run(args.quick))
+    results = run(args.quick)
+    print_table(results)
+    write_record("jax_cache", {"results": [{**r.__dict__, "ratio": r.ratio} for r in results]},
+                 quick=args.quick)
 
 
 if __name__ == "__main__":

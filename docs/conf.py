@@ -11,8 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-# the examples import their shared loaders (examples/datasets.py) as ``datasets``
-sys.path.insert(0, str(ROOT / "examples"))
+# skmm_docs: benchmark tables from docs/_data, CI's matrix, links to outside docs (offline)
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 # the examples read these: a small sample of each dataset, quiet TensorFlow, no windows
 os.environ.setdefault("SKMM_EXAMPLE_ROWS", "3000")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -32,7 +32,18 @@ extensions = [
     "numpydoc",
     "sphinx.ext.viewcode",
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",
+    "sphinx_design",
+    "myst_parser",
+    "skmm_docs",
 ]
+# straight quotes everywhere: a pasted ``pip install -e ".[examples]"`` must run
+smartquotes = False
+# the copy button copies code without its prompts and without the output lines
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+myst_enable_extensions = []
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
@@ -42,14 +53,21 @@ root_doc = "index"
 
 # -- API reference ------------------------------------------------------------------------
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# inherited methods (score, get_params, set_params...) are documented on every class;
+# members skmm's layers inherit from Keras are hidden (_skip_members below)
+autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
-# a method without its own docstring shows nothing, not Keras' or scikit-learn's
-autodoc_inherit_docstrings = False
+autodoc_inherit_docstrings = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-# the docstrings' "See Also" and type names are prose, not cross-references to resolve
-numpydoc_xref_param_type = False
+# parameter types link to the outside docs (skmm_docs resolves them without network)
+numpydoc_xref_param_type = True
+numpydoc_xref_aliases = {
+    "DataFrame": "pandas.DataFrame", "Series": "pandas.Series", "ndarray": "numpy.ndarray",
+    "Pipeline": "sklearn.pipeline.Pipeline", "ColumnTransformer": "sklearn.compose.ColumnTransformer",
+    "keras.Model": "keras.Model", "Model": "keras.Model",
+}
+numpydoc_xref_ignore = "all"
 numpydoc_validation_checks = set()
 
 # -- gallery --------------------------------------------------------------------------------
@@ -60,9 +78,10 @@ sphinx_gallery_conf = {
     # every example runs, except the helper module they share
     "filename_pattern": r".*\.py$",
     "ignore_pattern": r"(datasets|__init__)\.py$",
+    # the quickstart first, then the main job; the rest after
+    "within_subsection_order": "skmm_docs.GalleryOrder",
     "plot_gallery": run_gallery,
     "download_all_examples": False,
-    "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": True,
     "remove_config_comments": True,
     "matplotlib_animations": False,
@@ -71,25 +90,75 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "min_reported_time": 1,
 }
+# figures sharp enough for high-density screens
+import matplotlib  # noqa: E402
+
+matplotlib.rcParams.update({"figure.dpi": 150, "savefig.dpi": 150})
 
 # -- HTML -------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"skmm {release}"
 html_static_path = ["_static"]
+html_css_files = ["skmm.css"]
 html_theme_options = {
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "secondary_sidebar_items": ["page-toc"],
+    # Guide, API, Gallery and Changelog all in the navbar, none under "More"
+    "header_links_before_dropdown": 6,
 }
 html_show_sourcelink = False
 
 
-def _skip_generated_request_methods(app, what, name, obj, skip, options):
-    """scikit-learn's generated ``set_*_request`` methods are documented by scikit-learn."""
+def _skip_members(app, what, name, obj, skip, options):
+    """Hide what Keras documents: members skmm's layers inherit from Keras.
+
+    scikit-learn's generated ``set_*_request`` methods are left to scikit-learn too;
+    everything else inherited from scikit-learn (``score``, ``get_params``...) stays.
+    """
     if name.startswith("set_") and name.endswith("_request"):
+        return True
+    target = obj.fget if isinstance(obj, property) else obj
+    module = getattr(target, "__module__", None) or ""
+    if module.startswith(("keras", "tensorflow", "jax", "torch", "optree")):
         return True
     return None
 
 
+def _task_class_parameters(app, what, name, obj, options, lines):
+    """The task classes take FunctionalEstimator's parameters: show them on their pages."""
+    if what != "class" or name not in ("skmm.FunctionalClassifier", "skmm.FunctionalRegressor"):
+        return
+    import inspect
+
+    base = inspect.cleandoc(skmm.FunctionalEstimator.__doc__).splitlines()
+    start = base.index("Parameters")
+    end = next((i for i in range(start + 2, len(base))
+                if i + 1 < len(base) and set(base[i + 1]) == {"-"} and base[i + 1]
+                and base[i] in ("Attributes", "Examples", "See Also", "Notes")), len(base))
+    section = base[start:end]
+    where = lines.index("Examples") if "Examples" in lines else len(lines)
+    lines[where:where] = [*section, ""]
+
+
+def _keras_hooks(app, what, name, obj, options, lines):
+    """A Keras hook skmm overrides without a docstring: point to Keras, not its raw text."""
+    if what != "method" or getattr(obj, "__doc__", None) is not None:
+        return
+    import keras
+
+    owner = name.rpartition(".")[0]
+    module, _, cls_name = owner.rpartition(".")
+    cls = getattr(sys.modules.get(module), cls_name, None)
+    for base, page in ((keras.callbacks.Callback, "keras.callbacks.Callback"),
+                       (keras.layers.Layer, "keras.layers.Layer")):
+        if isinstance(cls, type) and issubclass(cls, base) and hasattr(base, name.rpartition(".")[2]):
+            lines[:] = [f"The Keras hook of the same name; see :class:`{page}`."]
+            return
+
+
 def setup(app):
-    app.connect("autodoc-skip-member", _skip_generated_request_methods)
+    app.connect("autodoc-process-docstring", _keras_hooks, priority=400)
+    app.connect("autodoc-skip-member", _skip_members)
+    # before numpydoc (priority 500) parses the sections
+    app.connect("autodoc-process-docstring", _task_class_parameters, priority=400)

@@ -9,7 +9,7 @@ scikit-learn's searches run their fits through joblib; with
 ``distributed`` cluster. Nothing about the estimator changes: each worker
 gets a pickled copy (the Keras model travels as ``.keras`` bytes) and sends
 its scores back. Seeded estimators give the same ``cv_results_`` as the same
-search run in this process (``tests/test_distributed.py`` checks that).
+search run in this process.
 
 Here a ``LocalCluster`` of 2 worker processes on loopback stands in for a
 real cluster. To use one, start a scheduler and workers (``dask scheduler``

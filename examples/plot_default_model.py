@@ -27,7 +27,6 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.decomposition import TruncatedSVD  # noqa: E402
@@ -58,8 +57,9 @@ print(y_train.isna().mean().rename("share of missing labels").to_string())
 # One skmm model for both heads
 # -----------------------------
 # :class:`skmm.EpochLog` prints one line per epoch with each head's
-# validation metric; early stopping holds out 10% of the training rows and
-# keeps the best epoch.
+# validation metric. Early stopping holds out 10% of the training rows, stops
+# when their loss no longer improves, and then averages the weights from the
+# epoch before the best one to the last (:doc:`/guide/default_model`).
 est = FunctionalEstimator(
     router=InputRouter.from_columns(numeric=NUMBERS, text=[TEXT], categorical=CATEGORIES,
                                     impute=True),
@@ -122,17 +122,18 @@ print(table.round(3).to_string())
 # %%
 # Per-head scores against the baselines
 # -------------------------------------
-# Accuracy for ``had_effect``, R² for ``log_height``.
+# Accuracy for ``had_effect``, R² for ``log_height``: one panel per metric.
 heads = list(est.targets_.heads_)
-fig, ax = plt.subplots(figsize=(7, 3))
-width = 0.25
-for i, name in enumerate(["skmm", "linear", "boosting"]):
-    values = [scores[name][h] for h in heads]
-    bars = ax.bar(np.arange(len(heads)) + (i - 1) * width, values, width, label=name)
+names = ["skmm", "linear", "boosting"]
+fig, axes = plt.subplots(1, len(heads), figsize=(8, 3.2))
+for ax, head in zip(axes, heads, strict=True):
+    values = [scores[name][head] for name in names]
+    bars = ax.bar(names, values, color=["C0", "C1", "C2"])
     ax.bar_label(bars, fmt="%.3f", fontsize=8)
-ax.set_xticks(np.arange(len(heads)), heads)
-ax.set_ylim(0, 1.2)
-ax.set_ylabel("held-out score")
-ax.legend(loc="upper center", ncols=3)
+    is_class = est.targets_.heads_[head].is_classification
+    ax.set_ylabel("held-out accuracy" if is_class else "held-out R²")
+    ax.set_title(head)
+    low = min(values)
+    ax.set_ylim(low - 0.1 if low < 0 else max(0.0, low - 0.1), max(values) + 0.05)
 fig.tight_layout()
 plt.show()

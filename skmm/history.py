@@ -118,6 +118,9 @@ def plot_history(history: pd.DataFrame, heads, *, figsize=None):
                         label=f"val_{column}")
         ax.set_title(title)
         ax.set_xlabel("epoch")
+        # what the lines measure: "loss", or "loss, accuracy" when a metric shares the panel
+        measures = [c[len(title) + 1:] if c.startswith(f"{title}_") else c for c in columns]
+        ax.set_ylabel(", ".join(dict.fromkeys(measures)))
         ax.legend(fontsize="small")
     fig.tight_layout()
     return fig

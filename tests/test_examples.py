@@ -25,7 +25,8 @@ def test_readme_quickstart_runs():
 @pytest.mark.parametrize(
     "script, expected",
     [
-        ("tweets.py", [r"source\s+accuracy\s+0\.\d+\s+0\.\d+", r"log_favorites\s+R\^2"]),
+        ("tweets.py", [r"skmm\s+linear\s+HGB", r"source\s+accuracy(\s+0\.\d+){3}",
+                       r"log_favorites\s+R\^2(\s+-?0\.\d+){3}"]),
         ("seed_multi_input.py", [r"held-out accuracy: 0\.\d+", r"lstm \(LSTM\)"]),
         ("seed_multi_output.py", [r"premium_cut\s+held-out accuracy", r"log_price\s+held-out"]),
         ("out_of_core.py", [r"router from chunks: vocabulary \d+", r"trained on \d+ chunks",

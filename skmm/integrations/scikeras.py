@@ -87,6 +87,7 @@ class RouterEncoder(TransformerMixin, BaseEstimator):
         self.router = router
 
     def fit(self, X, y=None):
+        """Fit the router on the DataFrame ``X``; ``y`` is ignored."""
         if not isinstance(X, pd.DataFrame):
             raise ValueError(
                 "RouterEncoder routes DataFrame columns by name; got "
@@ -97,6 +98,7 @@ class RouterEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        """``X`` as the model's named input arrays, ``{input name: ndarray}``."""
         check_is_fitted(self, "router_")
         return self.router_.transform(X)
 
@@ -139,11 +141,13 @@ class HeadsEncoder(TransformerMixin, BaseEstimator):
         self.targets = targets
 
     def fit(self, y):
+        """Fit the target splitter on ``y``: head kinds and classes."""
         splitter = TargetSplitter() if self.targets is None else clone(self.targets)
         self.targets_ = splitter.fit(y)
         return self
 
     def transform(self, y):
+        """``y`` as ``{head: encoded ndarray}``, what the model's outputs train on."""
         check_is_fitted(self, "targets_")
         encoded = self.targets_.transform(y)
         outputs = [encoded[h] for h in self.targets_.heads_]
@@ -158,6 +162,7 @@ class HeadsEncoder(TransformerMixin, BaseEstimator):
         return {h: np.asarray(p) for h, p in zip(heads, y_pred, strict=True)}
 
     def inverse_transform(self, y_pred, return_proba=False):
+        """The model's raw outputs as y's container and labels (probabilities if asked)."""
         check_is_fitted(self, "targets_")
         raw = self._by_head(y_pred)
         if return_proba:
