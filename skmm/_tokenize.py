@@ -68,7 +68,9 @@ def _kept_code_points() -> np.ndarray:
 
 @functools.cache
 def _ascii_punctuation() -> bytes:
-    return bytes(c for c in range(128) if c in punctuation_table())
+    """The ASCII characters :func:`punctuation_table` deletes, without building it."""
+    return bytes(c for c in range(128)
+                 if unicodedata.category(chr(c)).startswith("P") or chr(c) in _ASCII_SYMBOLS)
 
 
 def strip_punctuation(text: str) -> str:
@@ -80,7 +82,10 @@ def strip_punctuation(text: str) -> str:
 
 
 def _lower_and_strip(text: str) -> str:
-    return text.lower().translate(punctuation_table())
+    text = text.lower()
+    if text.isascii():  # the usual case, without building the whole table (30 ms, once)
+        return text.encode("ascii").translate(None, _ascii_punctuation()).decode("ascii")
+    return text.translate(punctuation_table())
 
 
 _PRESETS: dict[str, Callable[[str], str]] = {
@@ -186,6 +191,13 @@ class Tokens:
 
     def ids_and_lengths(self, vocabulary: dict[str, int], oov: int):
         """Token ids in ``flat`` order without separators (int32), and lengths."""
+        if not self.separated and len(self.flat) * _COPY_RATIO < len(vocabulary):
+            # a few tokens (online prediction): looking each up costs less than
+            # copying the vocabulary into a lookup that knows the OOV id
+            get = vocabulary.get
+            ids = np.fromiter((get(t, oov) for t in self.flat), dtype=np.int32,
+                              count=len(self.flat))
+            return ids, self.lengths()
         lookup = _Lookup(vocabulary)
         lookup.oov = oov
         if self.separated:
@@ -198,6 +210,10 @@ class Tokens:
         at_separator = ids == -1
         lengths = _between(np.flatnonzero(at_separator), len(ids))
         return ids[~at_separator], lengths
+
+
+# Fewer tokens than 1/_COPY_RATIO of the vocabulary are looked up one by one.
+_COPY_RATIO = 16
 
 
 class _Lookup(dict):

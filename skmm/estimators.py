@@ -387,7 +387,7 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
             placed = _distribution.place(self.model_, distribution, fresh=reset)
             if placed is not self.model_:  # rebuilt under the distribution
                 self.model_ = placed
-                self._make_predictor()
+                self._make_predictor(warm=False)
             try:
                 trained = self._train(rows, epochs, stop_early, seed, shards)
             except KeyboardInterrupt:
@@ -398,6 +398,7 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
                     self._append_history(partial.history)
                 raise
         self._append_history(trained.history)
+        self._predictor.warm_up(self.input_specs_)  # the first answer as fast as the next
         return self
 
     def _training_arrays(self, X, y, reset):
@@ -435,7 +436,7 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
             self.learning_rate_ = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
         self.model_ = model
         self.history_ = pd.DataFrame()
-        self._make_predictor()
+        self._make_predictor(warm=False)
 
     @property
     def _wiring(self):
@@ -471,13 +472,19 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
         self.history_ = history.appended(self.history_, logs, self.meta_.output_names)
 
     # -- prediction --------------------------------------------------------------
-    def _make_predictor(self):
-        """How this fitted model predicts, decided once (see :mod:`skmm._predict`)."""
+    def _make_predictor(self, warm=True):
+        """How this fitted model predicts, decided once (see :mod:`skmm._predict`).
+
+        ``warm``: trace the one-row batch now (``Predictor.warm_up``), as after
+        ``skmm.load`` and unpickling; ``fit`` does it once trained.
+        """
         heads = self.targets_.heads_
         links = {h: heads[h].head_kind.inverse_link
                  for h, logits in self.from_logits_.items() if logits}
         xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
         self._predictor = _predict.Predictor(self.model_, self._wiring, links, xla=xla)
+        if warm:
+            self._predictor.warm_up(getattr(self, "input_specs_", None))
 
     def _input_arrays(self, X):
         """X as the fitted model's input arrays."""

@@ -104,10 +104,15 @@ def test_the_predict_path_is_decided_once_and_leaves_the_model_alone(reviews):
     assert est._predictor is predictor  # made at the end of fit, never replaced
     assert model.jit_compile == jit_before
     on_tensorflow = keras.backend.backend() == "tensorflow"
-    if on_tensorflow:  # the XLA twin has its own predict function; the model keeps Keras'
+    if on_tensorflow:  # the twin has its own predict function; the model keeps Keras'
         assert model.predict_function is function_before
-    assert predictor.uses_xla is on_tensorflow  # TF: an XLA twin; JAX compiles by itself
+    # TF: a twin, here (no recurrent layer) Keras' graph function; JAX compiles by itself
+    assert predictor.uses_xla is False
     assert (predictor.runner is not model) is on_tensorflow
+    recurrent = FunctionalEstimator(router=review_router(), epochs=1, random_state=0,
+                                    model__text_encoder="gru").fit(X, y)
+    assert recurrent._predictor.uses_xla is on_tensorflow  # TF: an XLA twin
+    assert (recurrent._predictor.runner is not recurrent.model_) is on_tensorflow
     off = FunctionalEstimator(router=review_router(), epochs=1, random_state=0,
                               compile__jit_compile=False).fit(X, y)
     assert off._predictor.uses_xla is False and off._predictor.runner is off.model_

@@ -1,0 +1,258 @@
+"""Fast first answers and fast one-row predict: the shortcuts answer exactly as the full path.
+
+The shortcuts under test: the small-batch path of ``InputRouter.transform``
+(``skmm._small_batch``), the per-token vocabulary lookup for a few tokens and
+the ASCII punctuation strip (``skmm._tokenize``), the graph twin (no XLA) for
+models without a recurrent layer and its one-row warm-up at the end of
+``fit``, on ``skmm.load`` and on unpickling (``skmm._predict``). Speed itself
+is measured in ``benchmarks/predict.py``, not here.
+"""
+
+import pickle
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+import skmm
+from skmm import (
+    FunctionalClassifier,
+    FunctionalEstimator,
+    InputRouter,
+    TextSequencer,
+    _predict,
+    _tokenize,
+    routing,
+)
+
+on_tensorflow = keras.backend.backend() == "tensorflow"
+needs_tensorflow = pytest.mark.skipif(not on_tensorflow, reason="TensorFlow's predict path")
+
+
+def _table(n, seed=0):
+    """Numbers with gaps, text with punctuation and unicode, a category column."""
+    rng = np.random.default_rng(seed)
+    words = ["great", "awful", "price", "box", "Delivery!", "ça", "😀", "it's", "K-9"]
+    text = [" ".join(rng.choice(words, rng.integers(0, 7))) for _ in range(n)]
+    return pd.DataFrame({
+        "price": rng.normal(50, 15, n).round(2),
+        "age": rng.integers(18, 80, n),
+        "flag": rng.integers(0, 2, n).astype(bool),
+        "gappy": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+        "review": text,
+        "color": rng.choice(["red", "blue", "green"], n),
+    })
+
+
+def _target(X):
+    return pd.Series(np.where(X["review"].str.contains("great"), "yes", "no"), name="liked",
+                     index=X.index)
+
+
+NUMBERS = ["price", "age", "flag", "gappy"]
+
+# (dtype changes of the training table, of the rows predicted): the container matrix
+CONTAINERS = {
+    "numpy-backed": {},
+    "nullable": {"price": "Float64", "age": "Int64", "flag": "boolean", "gappy": "Float64",
+                 "review": "string[python]", "color": "string[python]"},
+    "pyarrow": {"price": "double[pyarrow]", "age": "int64[pyarrow]", "flag": "bool[pyarrow]",
+                "gappy": "double[pyarrow]", "review": "string[pyarrow]",
+                "color": "string[pyarrow]"},
+    "object and category": {"review": object, "color": "category"},
+}
+
+
+def _routers():
+    from sklearn.preprocessing import StandardScaler
+
+    return {
+        "from_columns": InputRouter.from_columns(NUMBERS, ["review"]),
+        "with categories": InputRouter.from_columns(NUMBERS, ["review"], ["color"]),
+        "no bins": InputRouter.from_columns(NUMBERS, ["review"], ["color"], bins=None),
+        "hand-made": InputRouter([
+            ("numbers", StandardScaler(), ["price", "age"]),
+            ("words", TextSequencer(max_tokens=50, sequence_length=6), "review")]),
+    }
+
+
+def _rows_to_predict(X):
+    """One row, a few, a row with a gap, unseen words and an unseen category."""
+    odd = X.iloc[[0, 1]].copy()
+    odd["gappy"] = np.nan
+    odd["review"] = ["never seen words here", ""]
+    odd["color"] = ["purple", "red"]
+    return [X.iloc[[3]], X.iloc[:5], odd.iloc[[0]], odd]
+
+
+# -- the router: small-batch path against ColumnTransformer's general path ---------------
+
+@pytest.mark.parametrize("container", list(CONTAINERS))
+@pytest.mark.parametrize("name", list(_routers()))
+def test_router_fast_path_equals_the_general_path(name, container, monkeypatch):
+    if container in ("nullable", "pyarrow") and name == "hand-made":
+        pytest.skip("StandardScaler alone does not impute the gaps of nullable columns")
+    if container == "pyarrow":
+        pytest.importorskip("pyarrow")
+    train = _table(200)
+    rows_list = _rows_to_predict(_table(40, seed=1))
+    if name == "hand-made":  # no imputer: no gaps
+        train, rows_list = train.assign(gappy=0.0), [r.assign(gappy=0.0) for r in rows_list]
+    router = _routers()[name].fit(train.astype(CONTAINERS[container]))
+    for rows in rows_list:
+        rows = rows.astype(CONTAINERS[container])
+        fast = router.transform(rows)
+        monkeypatch.setattr(routing, "SMALL_BATCH", 0)
+        general = router.transform(rows)
+        monkeypatch.undo()
+        assert list(fast) == list(general)
+        for key in general:
+            np.testing.assert_array_equal(fast[key], general[key], strict=True)
+
+
+def test_polars_rows_route_as_their_pandas_twin():
+    pl = pytest.importorskip("polars")
+    train, rows = _table(200), _table(6, seed=1)
+    router = _routers()["with categories"].fit(train)
+    for part in (rows.iloc[[2]], rows):
+        got = router.transform(pl.from_pandas(part))
+        expected = router.transform(part)
+        for key in expected:
+            np.testing.assert_array_equal(got[key], expected[key], strict=True)
+
+
+# -- the tokenizer's shortcuts ------------------------------------------------------------
+
+@pytest.mark.parametrize("ngrams", [None, 2, (1, 3)])
+@pytest.mark.parametrize("standardize", ["lower_and_strip_punctuation", "lower", None])
+def test_few_token_lookup_equals_the_copied_vocabulary(ngrams, standardize, monkeypatch):
+    X = _table(300)["review"]
+    seq = TextSequencer(max_tokens=30, ngrams=ngrams, standardize=standardize).fit(X)
+    docs = pd.Series(["great box", "never seen", "", None, "ça 😀 K-9 it's", "Great BOX!"])
+    for part in (docs.iloc[[0]], docs.iloc[[1]], docs.iloc[[4]], docs):
+        monkeypatch.setattr(_tokenize, "_COPY_RATIO", 0)  # always look tokens up one by one
+        shortcut = seq.transform(part)
+        monkeypatch.setattr(_tokenize, "_COPY_RATIO", 10**9)  # always copy the vocabulary
+        reference = seq.transform(part)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(shortcut, reference, strict=True)
+
+
+@pytest.mark.parametrize("text", [
+    "Hello, World! It's 9:30 -- (really?)", "naïve café, «quoted»", "\u212a is kelvin",
+    "tabs\tand\nnew lines...", "$5 + <3 = ^_^ | ~`", "", "ÉCOLE: déjà-vu!", "emoji 😀!"])
+def test_ascii_strip_equals_the_unicode_table(text):
+    expected = text.lower().translate(_tokenize.punctuation_table())
+    assert _tokenize._lower_and_strip(text) == expected
+    assert _tokenize._ascii_punctuation() == bytes(
+        c for c in range(128) if c in _tokenize.punctuation_table())
+
+
+# -- the prediction engine --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fitted():
+    X = _table(240)
+    est = FunctionalClassifier(router=_routers()["with categories"], epochs=1, batch_size=32,
+                               random_state=0).fit(X, _target(X))
+    return est, _table(40, seed=2)
+
+
+def _tracing_count(est):
+    return est._predictor.runner.predict_function.experimental_get_tracing_count()
+
+
+@needs_tensorflow
+def test_default_model_predicts_through_a_graph_twin_a_recurrent_one_through_xla():
+    X = _table(64)
+    y = _target(X)
+    default = FunctionalClassifier(router=_routers()["from_columns"], epochs=1,
+                                   random_state=0).fit(X, y)
+    predictor = default._predictor
+    assert predictor.runner is not default.model_ and not predictor.uses_xla
+    assert predictor.runner.jit_compile is False
+    lstm = FunctionalClassifier(router=_routers()["from_columns"], epochs=1, random_state=0,
+                                model__text_encoder="lstm").fit(X, y)
+    assert lstm._predictor.uses_xla and lstm._predictor.runner.jit_compile
+    assert not _predict.has_recurrent_layer(default.model_)
+    assert _predict.has_recurrent_layer(lstm.model_)
+
+
+def test_recurrent_layers_are_found_inside_wrappers_and_nested_models():
+    inner = keras.Sequential([keras.Input((5, 3)),
+                              keras.layers.Bidirectional(keras.layers.GRU(2))])
+    inp = keras.Input((5, 3))
+    nested = keras.Model(inp, keras.layers.Dense(1)(inner(inp)))
+    assert _predict.has_recurrent_layer(nested)
+    flat = keras.Sequential([keras.Input((5, 3)), keras.layers.Conv1D(2, 3),
+                             keras.layers.GlobalMaxPooling1D(), keras.layers.Dense(1)])
+    assert not _predict.has_recurrent_layer(flat)
+
+
+@needs_tensorflow
+def test_warm_up_traces_the_function_later_one_row_calls_run(fitted, tmp_path):
+    est, X = fitted
+    path = tmp_path / "est.skmm"
+    skmm.save(est, path)
+    copies = {"fit": est, "pickle": pickle.loads(pickle.dumps(est)), "load": skmm.load(path)}
+    for how, copy in copies.items():
+        traced = _tracing_count(copy)
+        assert traced == 1, how  # traced before any predict: fit, load and unpickling did it
+        for i in range(5):
+            copy.predict(X.iloc[[i]])
+        assert _tracing_count(copy) == traced, how  # and every one-row call found it
+
+
+def test_first_answer_equals_the_thousandth_after_fit_load_and_unpickling(fitted, tmp_path):
+    est, X = fitted
+    rows = [X.iloc[[i]] for i in range(4)]
+    first = [est.predict(r) for r in rows]
+    first_proba = [est.predict_proba(r) for r in rows]
+    path = tmp_path / "est.skmm"
+    skmm.save(est, path)
+    copies = {"fit": est, "pickle": pickle.loads(pickle.dumps(est)), "load": skmm.load(path)}
+    for how, copy in copies.items():
+        # the copy's own first answers, before anything else ran through it
+        answers = [copy.predict(r) for r in rows]
+        for _ in range(250):
+            for i, r in enumerate(rows):
+                pd.testing.assert_series_equal(copy.predict(r), answers[i], check_exact=True,
+                                               obj=how)
+        for i, r in enumerate(rows):
+            pd.testing.assert_series_equal(answers[i], first[i], check_exact=True, obj=how)
+            np.testing.assert_array_equal(copy.predict_proba(r), first_proba[i], strict=True)
+
+
+@pytest.mark.parametrize("container", list(CONTAINERS))
+def test_one_row_predict_equals_the_general_router_path(fitted, container, monkeypatch):
+    if container == "pyarrow":
+        pytest.importorskip("pyarrow")
+    est, X = fitted
+    for rows in _rows_to_predict(X):
+        rows = rows.astype(CONTAINERS[container])
+        fast = est.predict_proba(rows)
+        monkeypatch.setattr(routing, "SMALL_BATCH", 0)
+        general = est.predict_proba(rows)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(fast, general, strict=True)
+
+
+def test_dict_and_array_inputs_warm_up_with_their_own_dtypes():
+    rng = np.random.default_rng(0)
+    X = {"ids": rng.integers(0, 20, (64, 4)), "numbers": rng.normal(size=(64, 3))}
+    y = (X["numbers"][:, 0] > 0).astype(int)
+    est = FunctionalEstimator(epochs=1, random_state=0).fit(X, y)
+    if on_tensorflow:
+        assert _tracing_count(est) == 1
+    one = {k: v[:1] for k, v in X.items()}
+    first = est.predict(one)
+    if on_tensorflow:
+        assert _tracing_count(est) == 1  # int ids and float numbers, as the warm-up fed them
+    for _ in range(20):
+        np.testing.assert_array_equal(est.predict(one), first, strict=True)
+    plain = FunctionalEstimator(epochs=1, random_state=0).fit(X["numbers"], y)
+    answer = plain.predict(X["numbers"][:1])
+    if on_tensorflow:
+        assert _tracing_count(plain) == 1
+    np.testing.assert_array_equal(plain.predict(X["numbers"][:1]), answer, strict=True)
