@@ -252,6 +252,12 @@ def decode_head(raw, head):
             proba = raw
         return {head.key: label, head.proba_key: proba}
     values = raw
+    if kind == "quantile":  # every level in y's units, sorted along the row; the median
+        if head.mean is not None:
+            values = values * tf.constant(head.scale, tf.float64) + tf.constant(head.mean,
+                                                                               tf.float64)
+        values = tf.sort(values, axis=1)
+        return {head.key: values[:, head.median_index], head.quantiles_key: values}
     if kind == "count":
         if head.scale is not None:
             values = values * tf.constant(head.scale[0], tf.float64)

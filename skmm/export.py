@@ -55,7 +55,10 @@ and as the ``describe`` signature (a JSON string).
   ``<head>_probabilities`` the ``float64`` probabilities, in ``classes_``
   order (two columns for a binary head);
 * per regression head (continuous, count), ``<head>`` is the ``float64`` value
-  in y's units (``[None, k]`` for a multi-output head).
+  in y's units (``[None, k]`` for a multi-output head);
+* per quantile head, ``<head>`` is the median (what ``predict`` gives) and
+  ``<head>_quantiles`` every level, ``[None, n_levels]`` in the head's
+  ``quantiles`` order, sorted along each row as ``predict_quantiles`` sorts.
 
 Text that cannot match
 ----------------------
@@ -96,7 +99,7 @@ __all__ = ["export", "plan", "ServingSignature", "ExportPlan", "UnsupportedExpor
 
 # head kinds export knows how to decode, in the graph, as the kind's decode does
 SUPPORTED_KINDS = ("binary", "multiclass", "multilabel-indicator", "continuous",
-                   "continuous-multioutput", "count")
+                   "continuous-multioutput", "count", "quantile")
 
 
 class UnsupportedExportError(ValueError):
@@ -137,6 +140,8 @@ class HeadPlan:
     label_dtype: str | None = None
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
+    quantiles_key: str | None = None
+    median_index: int | None = None
 
 
 @dataclass
@@ -164,7 +169,8 @@ class ServingSignature:
     outputs : dict of str -> str
         Signature output key -> the head it belongs to.
     output_meanings : dict of str -> str
-        Signature output key -> ``"label"``, ``"probabilities"`` or ``"value"``.
+        Signature output key -> ``"label"``, ``"probabilities"``, ``"value"`` or
+        ``"quantiles"``.
     """
 
     inputs: dict
@@ -367,6 +373,10 @@ def plan(est) -> ExportPlan:
         key = _sanitise(name, "h", out_taken)
         classification = head.kind in ("binary", "multiclass", "multilabel-indicator")
         proba_key = _sanitise(f"{key}_probabilities", "h", out_taken) if classification else None
+        quantiles_key = median = None
+        if head.kind == "quantile":
+            quantiles_key = _sanitise(f"{key}_quantiles", "h", out_taken)
+            median = list(head.quantiles).index(0.5)
         classes, label_dtype = (None, None)
         if head.kind in ("binary", "multiclass"):
             classes, label_dtype = _label_dtype(head)
@@ -377,7 +387,8 @@ def plan(est) -> ExportPlan:
             n_outputs=int(head.n_outputs), logits=bool(est.from_logits_.get(name, False)),
             classes=classes, label_dtype=label_dtype,
             mean=None if head.mean is None else np.asarray(head.mean, np.float64),
-            scale=None if head.scale is None else np.asarray(head.scale, np.float64)))
+            scale=None if head.scale is None else np.asarray(head.scale, np.float64),
+            quantiles_key=quantiles_key, median_index=median))
     return ExportPlan(list(columns.values()), inputs, heads, list(est.input_order_),
                       est.input_structure_, list(est.output_order_))
 
@@ -391,6 +402,9 @@ def signature_of(export_plan) -> ServingSignature:
         if head.proba_key:
             outputs[head.proba_key] = head.name
             meanings[head.proba_key] = "probabilities"
+        if head.quantiles_key:
+            outputs[head.quantiles_key] = head.name
+            meanings[head.quantiles_key] = "quantiles"
     return ServingSignature(
         inputs={c.column: c.key for c in export_plan.columns},
         input_dtypes={c.key: c.dtype for c in export_plan.columns},

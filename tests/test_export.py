@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import skmm
-from skmm import FunctionalEstimator, InputRouter, TextSequencer
+from skmm import FunctionalEstimator, InputRouter, TargetSplitter, TextSequencer
 from skmm._tokenize import _tokenize_each, ngram_sizes, splitter, standardizer
 from skmm.export import UnsupportedExportError, plan
 
@@ -54,6 +54,7 @@ def make_targets(X, seed):
         "label": np.where(good, "pos", rng.choice(["neg", "mixed"], len(X))),
         "price": 100 + 10 * X["age"].to_numpy() / 40 + rng.normal(0, 1, len(X)),
         "flag": (X["color"] == "red").astype(np.int64) + 1,  # int classes 1 and 2
+        "spread": X["age"].fillna(40).to_numpy() + rng.normal(0, 5, len(X)),  # quantiles
     })
 
 
@@ -64,6 +65,7 @@ def exported(tmp_path_factory):
     router = InputRouter.from_columns(numeric=["age", "income ($)"], text=["review text"],
                                       categorical=["color"], ngrams=2)
     est = FunctionalEstimator(router=router, epochs=2, batch_size=32, random_state=0,
+                              targets=TargetSplitter(kinds={"spread": "quantile"}),
                               verbose=0).fit(X, make_targets(X, 0))
     path = tmp_path_factory.mktemp("export") / "1"
     signature = skmm.export(est, path)
@@ -136,6 +138,8 @@ def serve_with_tensorflow_only(path, feed, tmp_path):
 def check_same(est, X, out, signature):
     pred = est.predict(X)
     proba = est.predict_proba(X)
+    quantiles = est.predict_quantiles(X) if "quantiles" in signature.output_meanings.values() \
+        else None
     for key, head in signature.outputs.items():
         meaning = signature.output_meanings[key]
         got = np.asarray(out[key])
@@ -144,6 +148,10 @@ def check_same(est, X, out, signature):
             assert got.tolist() == want.tolist(), head
         elif meaning == "probabilities":
             np.testing.assert_allclose(got, proba[head], rtol=0, atol=1e-5, err_msg=head)
+        elif meaning == "quantiles":
+            want = quantiles[[c for c in quantiles.columns if c.startswith(f"{head}_q")]]
+            np.testing.assert_allclose(got, want.to_numpy(), rtol=1e-6, atol=1e-5,
+                                       err_msg=head)
         else:
             np.testing.assert_allclose(got, pred[head].to_numpy(), rtol=1e-6, atol=1e-5,
                                        err_msg=head)
@@ -155,7 +163,9 @@ def test_saved_model_answers_as_predict_with_tensorflow_alone(exported, tmp_path
     out = serve_with_tensorflow_only(path, feed_of(X, signature), tmp_path)
     assert out.pop("absent") == ["skmm", "sklearn", "keras", "pandas"]  # not installed there
     assert out.pop("imported") == []  # loaded and called with TensorFlow alone
-    assert set(out) == {"label", "label_probabilities", "price", "flag", "flag_probabilities"}
+    assert set(out) == {"label", "label_probabilities", "price", "flag", "flag_probabilities",
+                        "spread", "spread_quantiles"}
+    assert np.shape(out["spread_quantiles"]) == (2000, 3)  # the default levels
     assert set(out["label"]) <= {"pos", "neg", "mixed"}
     assert all(isinstance(v, int) for v in out["flag"])  # int classes stay ints
     check_same(est, X, out, signature)
@@ -169,7 +179,8 @@ def test_signature_names_and_description(exported):
                                       "review_text": "string", "color": "string"}
     assert signature.output_meanings == {
         "label": "label", "label_probabilities": "probabilities", "price": "value",
-        "flag": "label", "flag_probabilities": "probabilities"}
+        "flag": "label", "flag_probabilities": "probabilities", "spread": "value",
+        "spread_quantiles": "quantiles"}
     written = json.loads((path / "assets.extra" / "skmm_signature.json").read_text("utf-8"))
     assert written["inputs"] == signature.inputs
     loaded = tf.saved_model.load(str(path))
@@ -284,8 +295,8 @@ def test_unknown_head_kind_is_refused_naming_head(exported, tmp_path):
     head = est.targets_.heads_["price"]
     kind = head.kind
     try:
-        head.kind = "quantile"  # a kind export does not know (as one that lands later)
-        with pytest.raises(UnsupportedExportError, match="head 'price' is of kind 'quantile'"):
+        head.kind = "ordinal"  # a kind export does not know (as one that lands later)
+        with pytest.raises(UnsupportedExportError, match="head 'price' is of kind 'ordinal'"):
             skmm.export(est, tmp_path / "m")
     finally:
         head.kind = kind
