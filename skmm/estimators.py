@@ -173,7 +173,7 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
     recorded in ``history_``; the estimator stays usable for ``predict``
     and the interrupt is re-raised to the caller.
 
-    Prediction is compiled once per fitted model (:mod:`skmm._predict`), so
+    Prediction is compiled once per fitted model (the guide's "Performance" page), so
     the same rows give the same numbers on every call and in every copy.
 
     Examples

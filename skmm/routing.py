@@ -438,7 +438,7 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
 
         A DataFrame of at most 1,024 rows (online prediction) takes a direct
         path without ``ColumnTransformer``'s validation layers, with
-        bit-identical results (:mod:`skmm._small_batch`).
+        bit-identical results (the guide's "Performance" page).
         """
         check_is_fitted(self)
         self._check_columns(X, "transform")
