@@ -826,11 +826,13 @@ class QuantileKind(HeadKind):
 
     @staticmethod
     def levels(head):
+        """The head's quantile levels, in increasing order (the defaults when not set)."""
         from .quantiles import DEFAULT_QUANTILES
 
         return DEFAULT_QUANTILES if head.quantiles is None else tuple(head.quantiles)
 
     def median_index(self, head):
+        """The position of the 0.5 level among the head's outputs."""
         return self.levels(head).index(0.5)
 
     def fit(self, head, column, standardize, classes=None):
