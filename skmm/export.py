@@ -37,9 +37,11 @@ Inputs and outputs
 Signature keys are column names and head names *sanitised*: every character
 outside ``A-Z a-z 0-9 _`` becomes ``_``, a key that would start with ``_`` or
 be empty gets a ``c`` (columns) or ``h`` (heads) in front, and a clash gets
-``_2``, ``_3``... The mapping is returned as a :class:`ServingSignature` and
-written into the SavedModel twice: as ``assets.extra/skmm_signature.json``
-and as the ``describe`` signature (a JSON string).
+``_2``, ``_3``... (and a key ending in ``_bytes``, which TF Serving's REST
+API would read as base64, gets a ``_`` after it). The mapping is returned as
+a :class:`ServingSignature` and written into the SavedModel twice: as
+``assets.extra/skmm_signature.json`` and as the ``describe`` signature (a
+JSON string).
 
 * a column read by a ``TextSequencer`` (free text or category) is a
   ``tf.string`` tensor of shape ``[None]``; a missing value is ``""``. A
@@ -187,6 +189,8 @@ def _sanitise(name, prefix, taken):
     key = re.sub(r"[^0-9A-Za-z_]", "_", str(name))
     if not key or key.startswith("_"):
         key = prefix + key
+    if key.endswith("_bytes"):  # TF Serving's REST API reads such tensors as base64
+        key += "_"
     base, n = key, 2
     while key.lower() in taken:  # keys compared case-blind: TF Serving's JSON is not
         key, n = f"{base}_{n}", n + 1
