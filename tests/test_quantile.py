@@ -18,6 +18,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 import skmm
 from skmm import FunctionalEstimator, FunctionalRegressor, HeadSpec, TargetSplitter
+from skmm.conformal import ConformalIntervals
 from skmm.quantiles import NonCrossingQuantiles, PinballLoss, check_quantiles
 
 LEVELS = (0.05, 0.5, 0.95)
@@ -171,6 +172,20 @@ def test_quantiles_without_a_quantile_head_and_multicolumn_heads_are_refused(rev
         TargetSplitter(heads={"both": ["a", "b"]}, kinds="quantile").fit(two)
 
 
+def test_default_model_gives_a_quantile_head_one_monotone_unit_per_level():
+    levels = (0.1, 0.25, 0.5, 0.75, 0.9)
+    meta = skmm.ModelMeta(
+        inputs={"numeric": skmm.InputSpec("numeric", "numeric", (3,), "float32")},
+        heads={"price": HeadSpec("price", "quantile", 5, quantiles=levels),
+               "flag": HeadSpec("flag", "binary", 1, classes=np.arange(2))})
+    model = skmm.architectures.default_model(meta)
+    assert model.output_names == ["price", "flag"]
+    assert [o.shape[-1] for o in model.outputs] == [5, 1]
+    assert model.get_layer("price").median_index == 2
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32") * 10
+    assert _monotone(model.predict_on_batch(x)[0])
+
+
 def test_users_model_width_is_checked_and_crossing_outputs_are_sorted(reviews):
     X, y = reviews
 
@@ -251,6 +266,38 @@ def test_mapie_split_conformal_wraps_a_single_head_regressor():
     truth = y[400:]
     assert point.shape == (100,) and (lower <= point).all() and (point <= upper).all()
     assert 0.75 <= np.mean((lower <= truth) & (truth <= upper)) <= 1.0
+
+
+def test_conformal_intervals_cover_the_calibration_rows_and_name_bad_levels(fitted):
+    est, X, y = fitted
+    y = y.copy()
+    y.loc[y.index[0], "rating"] = np.nan
+    intervals = ConformalIntervals(est, coverage=0.9).fit(X, y)
+    assert intervals.n_calibration_ == {"rating": len(y) - 1}
+    bounds = intervals.predict_interval(X)["rating"]
+    q = est.predict_quantiles(X)
+    margin = intervals.margins_["rating"]
+    np.testing.assert_allclose(bounds[:, 0], q["rating_q0.05"] - margin)
+    np.testing.assert_allclose(bounds[:, 1], q["rating_q0.95"] + margin)
+    # on the rows it was calibrated on, the split-conformal rank guarantees the coverage
+    keep = y["rating"].notna().to_numpy()
+    truth = y["rating"].to_numpy()[keep]
+    inside = (bounds[keep, 0] <= truth) & (truth <= bounds[keep, 1])
+    assert inside.mean() >= 0.9
+    # too few rows to vouch for 90%: an unbounded interval, not a false one
+    few = ConformalIntervals(est, coverage=0.9).fit(X.iloc[1:6], y.iloc[1:6])
+    assert few.margins_ == {"rating": float("inf")}
+    with pytest.raises(ValueError, match=r"coverage=0.8 needs levels \[0.1, 0.9\] in quantile "
+                                         r"head 'rating', which predicts \[0.05, 0.5, 0.95\]"):
+        ConformalIntervals(est, coverage=0.8).fit(X, y)
+    assert clone(intervals).get_params()["coverage"] == 0.9
+
+
+def test_conformal_intervals_refuse_an_estimator_without_quantile_heads(reviews):
+    X, y = reviews
+    est = make_est(epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="no quantile head"):
+        ConformalIntervals(est).fit(X, y)
 
 
 # -- values: the loss and the layer, for any input ----------------------------------------
