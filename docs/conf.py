@@ -64,7 +64,8 @@ numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = True
 numpydoc_xref_aliases = {
     "DataFrame": "pandas.DataFrame", "Series": "pandas.Series", "ndarray": "numpy.ndarray",
-    "Pipeline": "sklearn.pipeline.Pipeline", "ColumnTransformer": "sklearn.compose.ColumnTransformer",
+    "Pipeline": "sklearn.pipeline.Pipeline",
+    "ColumnTransformer": "sklearn.compose.ColumnTransformer",
     "keras.Model": "keras.Model", "Model": "keras.Model",
 }
 numpydoc_xref_ignore = "all"
@@ -152,12 +153,52 @@ def _keras_hooks(app, what, name, obj, options, lines):
     cls = getattr(sys.modules.get(module), cls_name, None)
     for base, page in ((keras.callbacks.Callback, "keras.callbacks.Callback"),
                        (keras.layers.Layer, "keras.layers.Layer")):
-        if isinstance(cls, type) and issubclass(cls, base) and hasattr(base, name.rpartition(".")[2]):
+        hook = name.rpartition(".")[2]
+        if isinstance(cls, type) and issubclass(cls, base) and hasattr(base, hook):
             lines[:] = [f"The Keras hook of the same name; see :class:`{page}`."]
             return
 
 
+def _viewcode_backlinks(app, exception):
+    """Point the source pages' "[docs]" links at the anchors the API pages really have.
+
+    viewcode names every object of a module after the first name it was documented
+    under: ``skmm.history`` holds ``EpochLog``, documented as ``skmm.EpochLog``, so its
+    backlink to ``plot_history`` reads ``#skmm.plot_history`` where the page has
+    ``#skmm.history.plot_history``.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    import re
+    from pathlib import Path
+
+    out = Path(app.outdir)
+    for page in (out / "_modules").rglob("*.html"):
+        text = page.read_text()
+
+        def fix(match, page=page):
+            path, anchor = match.group(1), match.group(2)
+            target = (page.parent / path).resolve()
+            if not target.exists():
+                return match.group(0)
+            ids = set(re.findall(r'\sid="([^"]+)"', target.read_text()))
+            if anchor in ids:
+                return match.group(0)
+            tail = anchor.split(".", 1)[1] if "." in anchor else anchor
+            while tail:  # the object itself, else what holds it (a class for its __init__)
+                found = sorted(i for i in ids if i == tail or i.endswith("." + tail))
+                if found:
+                    return f'href="{path}#{found[0]}"'
+                tail = tail.rpartition(".")[0]
+            return match.group(0)
+
+        fixed = re.sub(r'href="([^"#]+\.html)#([^"]+)"', fix, text)
+        if fixed != text:
+            page.write_text(fixed)
+
+
 def setup(app):
+    app.connect("build-finished", _viewcode_backlinks)
     app.connect("autodoc-process-docstring", _keras_hooks, priority=400)
     app.connect("autodoc-skip-member", _skip_members)
     # before numpydoc (priority 500) parses the sections

@@ -136,6 +136,11 @@ ALLOWED = {
     ("examples/plot_default_model.py", "missing for 17%"),
     ("examples/plot_default_model.py", "holds out 10%"),
     ("docs/guide/default_model.rst", "missing for 17%"),
+    # nominal levels and goals of the quantile heads' coverage, not measurements
+    ("docs/guide/uncertainty.rst", "should hold 90% of new rows"),
+    ("docs/guide/uncertainty.rst", "least 90% of new rows"),
+    ("docs/guide/uncertainty.rst", "How often the 90% interval"),
+    ("docs/guide/uncertainty.rst", "goal is 88-92%"),
 }
 
 
@@ -328,6 +333,8 @@ def _ids(page, cache={}):  # noqa: B006 - a per-run cache of each page's anchors
 def test_built_internal_links_and_anchors_resolve(site):
     broken = []
     for page in site.rglob("*.html"):
+        if page.parent == site / "_static":
+            continue  # the theme's raw Jinja templates, not pages
         text = page.read_text(errors="replace")
         for _attr, url in re.findall(r'\s(href|src)="([^"]*)"', text):
             url = html.unescape(url)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 
+import tomllib
 from docutils import nodes
 from docutils.parsers.rst import Directive, directives
 
@@ -41,12 +41,14 @@ def load_record(name):
 def lookup(record, dotted):
     """The value at ``a.b.0.c`` in a record.
 
-    List items are picked by index (``results.2``) or by a field's value
-    (``results.goal=first predict after fit``: the first row whose ``goal`` is that);
+    List items are picked by index (``results.2``) or by a field's value in brackets
+    (``results[goal=first predict after fit]``: the first row whose ``goal`` is that);
     keys may hold spaces.
     """
     value = record
-    for part in dotted.split("."):
+    parts = [m.group(1) if m.group(1) is not None else m.group(2)
+             for m in re.finditer(r"\[([^\]]*)\]|([^.\[\]]+)", dotted)]
+    for part in parts:
         if isinstance(value, list) and "=" in part:
             key, _, wanted = part.partition("=")
             matches = [row for row in value if str(row.get(key)) == wanted]
@@ -76,8 +78,8 @@ def provenance(record):
     machine = record.get("machine", {})
     versions = record.get("versions", {})
     run = "quick run (small inputs)" if record.get("quick") else "full run"
-    parts = [f"``python {record.get('benchmark', '?')}{' --quick' if record.get('quick') else ''}``",
-             run, record.get("date", "undated")]
+    flag = " --quick" if record.get("quick") else ""
+    parts = [f"``python {record.get('benchmark', '?')}{flag}``", run, record.get("date", "undated")]
     if machine:
         parts.append(f"{machine.get('cpus', '?')} CPU cores, Python {machine.get('python', '?')}")
     if versions:
@@ -170,11 +172,11 @@ def bench_role(name, rawtext, text, lineno, inliner, options=None, content=None)
 
 def ci_legs():
     """(backend, versions, tests) for each leg ``.ci/run`` runs, read from the script."""
-    script = (ROOT / ".ci" / "run").read_text()
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
     legs = []
-    for line in script.splitlines():
+    for before, line in zip(lines, lines[1:], strict=False):
         match = re.match(r'\s*echo "CI: (.*)"\s*$', line)
-        if match and "took" not in line:
+        if match and before.strip() == "legs_start=$SECONDS":
             legs.append(match.group(1))
     return legs
 
@@ -186,7 +188,8 @@ def floors(extras=("plot",)):
         requirements += project["optional-dependencies"][extra]
     out = {}
     for requirement in requirements:
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?>=([0-9.]+)", requirement.replace(" ", ""))
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]*\])?>=([0-9.]+)",
+                             requirement.replace(" ", ""))
         if match:
             out[match.group(1)] = match.group(3)
     return out
@@ -214,8 +217,8 @@ class CIMatrix(Directive):
         rows = []
         for leg in ci_legs():
             low = leg.lower()
-            backend = ("JAX" if "jax" in low else f"PyTorch {torch.group(1) if torch else ''}".strip()
-                       if "pytorch" in low else "TensorFlow")
+            pytorch = f"PyTorch {torch.group(1) if torch else ''}".strip()
+            backend = "JAX" if "jax" in low else pytorch if "pytorch" in low else "TensorFlow"
             versions = ("floors of pyproject.toml" if "oldest" in low or "floors" in low
                         else "newest releases pip resolves")
             if "wheel" in low:
@@ -277,7 +280,8 @@ ALIASES = {
     "DataFrame": "pandas.DataFrame", "pd.DataFrame": "pandas.DataFrame",
     "Series": "pandas.Series", "pd.Series": "pandas.Series",
     "ndarray": "numpy.ndarray", "np.ndarray": "numpy.ndarray", "array-like": None,
-    "Pipeline": "sklearn.pipeline.Pipeline", "ColumnTransformer": "sklearn.compose.ColumnTransformer",
+    "Pipeline": "sklearn.pipeline.Pipeline",
+    "ColumnTransformer": "sklearn.compose.ColumnTransformer",
     "GridSearchCV": "sklearn.model_selection.GridSearchCV",
     "keras.Model": "keras.Model", "Model": "keras.Model",
 }
@@ -332,12 +336,24 @@ OUTSIDE_LABELS = {
 }
 
 
+def _shown(contnode, prefix):
+    """The link text without an intersphinx prefix (``python:None`` reads ``None``)."""
+    text = contnode.astext()
+    if not prefix or not text.startswith(prefix):
+        return contnode
+    return contnode.__class__("", text[len(prefix):], classes=contnode.get("classes", []))
+
+
 def resolve_outside(app, env, node, contnode):
     target = node.get("reftarget", "")
+    prefix = next((p for p in ("python:", "numpy:") if target.startswith(p)), "")
     if node.get("refdomain") == "std" and node.get("reftype") in ("ref", "term"):
         url = OUTSIDE_LABELS.get(target) or OUTSIDE_LABELS.get(target.lower())
+        if url is None and prefix:
+            url = outside_url(target[len(prefix):])
         if url is None:
             return None
+        contnode = _shown(contnode, prefix)
         ref = nodes.reference("", "", internal=False, refuri=url, classes=["outside-ref"])
         ref += contnode
         return ref
@@ -345,9 +361,10 @@ def resolve_outside(app, env, node, contnode):
         return None
     if target.startswith("skmm"):
         return None
-    url = outside_url(target)
+    url = outside_url(target[len(prefix):])
     if url is None:
         return None
+    contnode = _shown(contnode, prefix)
     ref = nodes.reference("", "", internal=False, refuri=url, reftitle=target,
                           classes=["outside-ref"])
     ref += contnode
