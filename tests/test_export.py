@@ -72,14 +72,25 @@ def exported(tmp_path_factory):
     return est, path, signature
 
 
+def as_document(value):
+    """A value as the string the signature takes (the guide's rule): "" when missing, a
+    whole number as its integer, another number as its shortest repr, a string as it is."""
+    if pd.isna(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def feed_of(X, signature):
     """Columns as the signature takes them: strings for text, float64 (NaN) for numbers."""
     feed = {}
     for column, key in signature.inputs.items():
         if signature.input_dtypes[key] == "string":
-            feed[key] = X[column].fillna("").astype(str).tolist()
+            feed[key] = [as_document(v) for v in X[column].tolist()]
         else:
-            feed[key] = X[column].to_numpy(dtype=np.float64)
+            feed[key] = X[column].to_numpy(dtype=np.float64, na_value=np.nan)
     return feed
 
 
@@ -227,24 +238,40 @@ ROUTERS = {
     "passthrough": lambda X: InputRouter.from_columns(
         numeric=["age"], text=["review text"], scale=False, impute=False),
     "from_frame": lambda X: InputRouter.from_frame(X),
+    # pyarrow columns, and a category column of numbers (zip codes) sent as documents
+    "pyarrow_zip": lambda X: InputRouter.from_columns(
+        numeric=["age", "income ($)"], text=["review text"], categorical=["zip"]),
     "hand_made": lambda X: _hand_made(),
 }
 
 
+def with_zip(X, seed, unseen=False):
+    """X in pyarrow dtypes, with a zip-code column of numbers (gaps, and codes unseen in fit)."""
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(seed)
+    codes = [10115.0, 2139.0, 94103.5, np.nan] + ([60601.0, 7.25] if unseen else [])
+    X = X.assign(zip=rng.choice(codes, len(X)))
+    return X.convert_dtypes(dtype_backend="pyarrow")
+
+
 @pytest.mark.parametrize("name", [
-    name if name in ("bins_ngrams", "from_frame", "hand_made")
+    name if name in ("bins_ngrams", "from_frame", "hand_made", "pyarrow_zip")
     else pytest.param(name, marks=pytest.mark.slow) for name in ROUTERS])
 def test_each_router_step_answers_as_the_router(name, tmp_path):
     X = make_rows(120, 3)
     if name == "passthrough":
         X["age"] = X["age"].fillna(0.0)
     y = make_targets(X, 3)
+    if name == "pyarrow_zip":
+        X = with_zip(X, 3)
     est = FunctionalEstimator(router=ROUTERS[name](X), epochs=1, batch_size=64,
                               random_state=0, verbose=0).fit(X, y)
     signature = skmm.export(est, tmp_path / "m")
     X_new = make_rows(150, 4, unseen=name not in ("passthrough",))
     if name == "passthrough":
         X_new["age"] = X_new["age"].fillna(0.0)
+    if name == "pyarrow_zip":
+        X_new = with_zip(X_new, 4, unseen=True)
     serve = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
     out = {k: v.numpy() for k, v in serve(**{k: tf.constant(v) for k, v in
                                             feed_of(X_new, signature).items()}).items()}
