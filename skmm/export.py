@@ -29,8 +29,9 @@ How it is built
    numbers up to float32 rounding of a different backend's kernels.
 
 Export needs TensorFlow installed (a core dependency of skmm today). This
-module is the one place where skmm imports TensorFlow itself, and only when
-:func:`export` is called.
+module and :mod:`skmm._export_graph` are the only places where skmm imports
+TensorFlow itself (the house rule keeps the rest backend-agnostic), and only
+when :func:`export` writes a SavedModel; reading a plan needs none.
 
 Inputs and outputs
 ------------------
@@ -105,7 +106,26 @@ SUPPORTED_KINDS = ("binary", "multiclass", "multilabel-indicator", "continuous",
 
 
 class UnsupportedExportError(ValueError):
-    """A router step, column or head that :func:`export` cannot put in a graph."""
+    """A router step, column or head that :func:`export` cannot put in a graph.
+
+    Raised by :func:`plan` (so by :func:`export` before it writes anything),
+    naming the router input and its columns, or the head and its kind.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from skmm import FunctionalRegressor, InputRouter
+    >>> from skmm.export import UnsupportedExportError, plan
+    >>> X = pd.DataFrame({"n": [1.0, 2.0, 3.0, 4.0]})
+    >>> router = InputRouter([("numbers", FunctionTransformer(abs), ["n"])])
+    >>> est = FunctionalRegressor(router=router, epochs=1, random_state=0).fit(X, X["n"])
+    >>> try:
+    ...     plan(est)
+    ... except UnsupportedExportError as exc:
+    ...     print(str(exc).split(" that")[0])
+    skmm.export: input 'numbers' (columns ['n']) has a step FunctionTransformer
+    """
 
 
 @dataclass
@@ -148,7 +168,44 @@ class HeadPlan:
 
 @dataclass
 class ExportPlan:
-    """Everything the graph needs, as plain data."""
+    """Everything the exported graph needs from a fitted estimator, as plain data.
+
+    What :func:`plan` reads: no scikit-learn or Keras object, only names,
+    arrays and numbers, so it travels to the TensorFlow subprocess that
+    writes the SavedModel when another backend trained the model.
+
+    Attributes
+    ----------
+    columns : list of ColumnPlan
+        The signature's inputs: ``column``, ``key``, ``dtype`` ("string" or
+        "float64") and the router ``inputs`` that read it.
+    inputs : list of InputPlan
+        Per router input (``name``, ``kind`` "tokens" or "numeric",
+        ``columns``), its fitted ``steps`` as dicts of arrays: the
+        vocabulary, n-gram sizes and sides of a ``TextSequencer``; means,
+        scales, bin edges, medians and imputed values of the numeric steps.
+    heads : list of HeadPlan
+        Per head: ``kind``, output ``key`` (and ``proba_key`` or
+        ``quantiles_key``), classes and their dtype, whether the model
+        outputs logits, and the regression scaling to undo.
+    input_order, input_structure, output_order
+        How the model's inputs and outputs line up with router inputs and
+        heads.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skmm import FunctionalClassifier, InputRouter
+    >>> from skmm.export import plan
+    >>> X = pd.DataFrame({"n": [0.0, 1.0, 2.0, 3.0], "t": ["a b", "b", "c", ""]})
+    >>> est = FunctionalClassifier(router=InputRouter.from_columns(numeric=["n"], text=["t"]),
+    ...                            epochs=1, random_state=0).fit(X, ["x", "y", "x", "y"])
+    >>> [(inp.name, inp.kind, [step["kind"] for step in inp.steps])
+    ...  for inp in plan(est).inputs]
+    [('numeric', 'numeric', ['bins']), ('t', 'tokens', ['text'])]
+    >>> [(head.key, head.kind, head.classes.tolist()) for head in plan(est).heads]
+    [('y', 'binary', ['x', 'y'])]
+    """
 
     columns: list
     inputs: list
@@ -173,6 +230,16 @@ class ServingSignature:
     output_meanings : dict of str -> str
         Signature output key -> ``"label"``, ``"probabilities"``, ``"value"`` or
         ``"quantiles"``.
+
+    Examples
+    --------
+    >>> from skmm.export import ServingSignature
+    >>> signature = ServingSignature(
+    ...     inputs={"price ($)": "price____"}, input_dtypes={"price____": "float64"},
+    ...     outputs={"stars": "stars"}, output_meanings={"stars": "value"})
+    >>> import json
+    >>> json.loads(signature.to_json())["inputs"]
+    {'price ($)': 'price____'}
     """
 
     inputs: dict
