@@ -405,7 +405,12 @@ def plan(est) -> ExportPlan:
     [('n', 'n', 'float64'), ('t', 't', 'string')]
     """
     check_is_fitted(est, "model_")
-    router = est.router_
+    router = getattr(est, "router_", None)
+    if router is None:
+        raise UnsupportedExportError(
+            "skmm.export: this estimator was fitted on arrays (or a dict of arrays) without "
+            "an InputRouter; the SavedModel's signature takes named columns, so fit it on a "
+            "DataFrame through an InputRouter (router=InputRouter.from_frame(X)).")
     columns: dict[str, ColumnPlan] = {}
     taken: set[str] = set()
     inputs = []
@@ -521,7 +526,8 @@ def export(est, path) -> ServingSignature:
     >>> est = skmm.FunctionalClassifier(
     ...     router=skmm.InputRouter.from_columns(numeric=["price ($)"], text=["review"]),
     ...     epochs=1, random_state=0).fit(X, y)
-    >>> signature = skmm.export(est, os.path.join(tempfile.mkdtemp(), "1"))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     signature = skmm.export(est, os.path.join(folder, "1"))
     >>> signature.inputs
     {'price ($)': 'price____', 'review': 'review'}
     >>> signature.output_meanings

@@ -317,6 +317,14 @@ def test_untranslatable_step_is_refused_naming_it(router, match, exported, tmp_p
     assert os.listdir(tmp_path) == []  # no staging folder left either
 
 
+def test_estimator_fitted_on_arrays_is_refused(tmp_path):
+    X = make_rows(40, 8)[["age"]].fillna(0.0).to_numpy()
+    est = skmm.FunctionalRegressor(epochs=1, random_state=0, verbose=0).fit(X, X[:, 0])
+    with pytest.raises(UnsupportedExportError, match="fitted on arrays.*InputRouter"):
+        skmm.export(est, tmp_path / "m")
+    assert os.listdir(tmp_path) == []
+
+
 def test_unknown_head_kind_is_refused_naming_head(exported, tmp_path):
     est = exported[0]
     head = est.targets_.heads_["price"]
