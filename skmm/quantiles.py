@@ -26,8 +26,8 @@ Examples
 >>> bool(out[0, 0] < out[0, 1] < out[0, 2]), round(float(out[0, 1]), 3)
 (True, 2.0)
 >>> loss = PinballLoss(quantiles=(0.1, 0.5, 0.9))
->>> round(float(loss(np.array([[1.0]]), np.array([[0.0, 1.0, 2.0]]))), 4)
-0.0333
+>>> round(float(loss(np.array([[1.0]]), np.array([[0.0, 1.0, 2.0]]))), 4)  # (0.1 + 0 + 0.1) / 3
+0.0667
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ class NonCrossingQuantiles(keras.layers.Layer):
     --------
     >>> import numpy as np
     >>> out = NonCrossingQuantiles(median_index=0)(np.array([[1.0, 0.0]], dtype="float32"))
-    >>> np.round(np.asarray(out), 3).tolist()  # 1 + softplus(0)
+    >>> np.round(np.asarray(out, dtype=float), 3).tolist()  # 1 + softplus(0)
     [[1.0, 1.693]]
     """
 
