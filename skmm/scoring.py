@@ -16,10 +16,12 @@ import numpy as np
 import sklearn
 from sklearn.utils.metadata_routing import MetadataRequest
 
+from ._messages import check_head_names
+
 __all__ = ["HeadScorer", "head_scorers", "mean_score", "score_per_head"]
 
 
-def score_per_head(heads, truth, observed, pred, weights=None):
+def score_per_head(heads, truth, observed, pred, weights=None, metrics=None):
     """Each head's default score, from its kind, on the samples labelled for it.
 
     Parameters
@@ -34,6 +36,9 @@ def score_per_head(heads, truth, observed, pred, weights=None):
     weights : dict, optional
         Sample weights ``{head: vector}``, or ``{None: vector}`` for every
         head (:func:`skmm.weights.weights_by_head`).
+    metrics : dict of str -> callable, optional
+        A metric ``metric(y_true, y_pred, sample_weight=None)`` (greater is
+        better) to use instead of the kind's score, per head.
 
     Returns
     -------
@@ -61,8 +66,9 @@ def score_per_head(heads, truth, observed, pred, weights=None):
             scores[name] = float("nan")
             continue
         w = weights.get(name, weights.get(None))
-        scores[name] = head.head_kind.score(truth[name][keep], pred[name][keep],
-                                            sample_weight=None if w is None else w[keep])
+        score = (metrics or {}).get(name, head.head_kind.score)
+        scores[name] = float(score(truth[name][keep], pred[name][keep],
+                                   sample_weight=None if w is None else w[keep]))
     return scores
 
 
@@ -93,10 +99,13 @@ class HeadScorer:
     ----------
     heads : list of str or None, default=None
         The heads to report; None: every head of the fitted estimator.
+    metric : callable, dict of str -> callable, or None, default=None
+        See :func:`head_scorers`.
     """
 
-    def __init__(self, heads=None):
+    def __init__(self, heads=None, metric=None):
         self.heads = heads
+        self.metric = metric
         self._sample_weight_request = None
 
     def __call__(self, estimator, X, y, sample_weight=None):
@@ -108,7 +117,10 @@ class HeadScorer:
                 f"head_scorers scores skmm estimators (score_per_head); got "
                 f"{type(estimator).__name__}."
             )
-        scores = estimator.score_per_head(X, y, sample_weight=sample_weight)
+        if self.metric is None:
+            scores = estimator.score_per_head(X, y, sample_weight=sample_weight)
+        else:
+            scores = self._scores_with_metric(estimator, X, y, sample_weight)
         if self.heads is None:
             return scores
         unknown = [h for h in self.heads if h not in scores]
@@ -118,6 +130,25 @@ class HeadScorer:
                 f"heads are {list(scores)}."
             )
         return {h: scores[h] for h in self.heads}
+
+    def _scores_with_metric(self, estimator, X, y, sample_weight):
+        """``score_per_head`` with the user's metric in place of the kinds' scores."""
+        from sklearn.utils.validation import check_is_fitted
+
+        from .weights import weights_by_head
+
+        check_is_fitted(estimator, "model_")
+        heads = estimator.targets_.heads_
+        if isinstance(self.metric, dict):
+            check_head_names(self.metric, heads, "head_scorers parameter 'metric'")
+            metrics = self.metric
+        else:
+            metrics = dict.fromkeys(heads, self.metric)
+        truth, observed = estimator.targets_.truth_with_mask(y)
+        pred = estimator._per_head(X, estimator.targets_.decode)
+        n = len(next(iter(observed.values())))
+        return score_per_head(heads, truth, observed, pred,
+                              weights_by_head(heads, sample_weight, n), metrics)
 
     def set_score_request(self, *, sample_weight=None):
         """Whether ``sample_weight`` is routed to this scorer (metadata routing only).
@@ -145,10 +176,10 @@ class HeadScorer:
         return request
 
     def __repr__(self):
-        return f"head_scorers(heads={self.heads!r})"
+        return f"head_scorers(heads={self.heads!r}, metric={self.metric!r})"
 
 
-def head_scorers(heads=None):
+def head_scorers(heads=None, metric=None):
     """A scorer for ``GridSearchCV``/``cross_validate`` reporting every head's own score.
 
     ``scoring=skmm.head_scorers()`` gives one result column per head
@@ -167,6 +198,12 @@ def head_scorers(heads=None):
     ----------
     heads : list of str, optional
         Report only these heads (an error names any the estimator lacks).
+    metric : callable or dict of str -> callable, optional
+        ``metric(y_true, y_pred, sample_weight=None)``, greater is better,
+        in place of each head's default score: one for every head, or one
+        per head (heads not named keep their kind's score). It sees the
+        labelled rows of its head, as ``predict`` decodes them. For a loss,
+        give its negative, as scikit-learn's ``neg_*`` scorers do.
 
     Returns
     -------
@@ -186,4 +223,7 @@ def head_scorers(heads=None):
     """
     if heads is not None and (isinstance(heads, str) or not np.iterable(heads)):
         raise ValueError(f"head_scorers: heads must be a list of head names; got {heads!r}.")
-    return HeadScorer(None if heads is None else list(heads))
+    if metric is not None and not (callable(metric) or isinstance(metric, dict)):
+        raise ValueError("head_scorers: metric must be a function metric(y_true, y_pred, "
+                         f"sample_weight=None) or a dict of them per head; got {metric!r}.")
+    return HeadScorer(None if heads is None else list(heads), metric)

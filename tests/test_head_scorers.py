@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import sklearn
 from sklearn.base import clone
+from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -122,3 +123,35 @@ def test_pipelines_unknown_heads_and_other_estimators(reviews):
 
     with pytest.raises(TypeError, match="scores skmm estimators"):
         skmm.head_scorers()(DummyRegressor().fit(X[["price"]], y["rating"]), X, y)
+
+
+def neg_mae(y_true, y_pred, sample_weight=None):
+    return -mean_absolute_error(y_true, y_pred, sample_weight=sample_weight)
+
+
+def test_a_metric_of_ones_own_per_head_sees_the_labelled_rows_and_weights(masked):
+    X, y = masked
+    est = make_est(epochs=1).fit(X, y)
+    weights = np.linspace(0.5, 2.0, len(y))
+    scores = skmm.head_scorers(metric={"rating": neg_mae})(est, X, y, sample_weight=weights)
+    keep = y["rating"].notna().to_numpy()
+    pred = est.predict(X)
+    assert scores["rating"] == pytest.approx(neg_mae(
+        y["rating"].to_numpy()[keep], pred["rating"].to_numpy()[keep], weights[keep]))
+    default = est.score_per_head(X, y, sample_weight=weights)
+    assert scores["sentiment"] == pytest.approx(default["sentiment"])
+    # one metric for every head: accuracy's own function on the class head too
+    both = skmm.head_scorers(metric=accuracy_or_neg_mae)(est, X, y)
+    labelled = y["sentiment"].notna().to_numpy()
+    assert both["sentiment"] == pytest.approx(np.mean(
+        pred["sentiment"].to_numpy()[labelled] == y["sentiment"].to_numpy()[labelled]))
+    with pytest.raises(ValueError, match=r"'metric' names heads \['stars'\]"):
+        skmm.head_scorers(metric={"stars": neg_mae})(est, X, y)
+    with pytest.raises(ValueError, match="metric must be a function"):
+        skmm.head_scorers(metric="neg_mean_absolute_error")
+
+
+def accuracy_or_neg_mae(y_true, y_pred, sample_weight=None):
+    if np.asarray(y_true).dtype.kind in "fc":
+        return neg_mae(y_true, y_pred, sample_weight)
+    return float(np.average(np.asarray(y_true) == np.asarray(y_pred), weights=sample_weight))
