@@ -38,6 +38,8 @@ def is_input_dict(X) -> bool:
 
 def n_rows(X) -> int:
     """Rows of X, whatever its container."""
+    if isinstance(X, (pd.DataFrame, np.ndarray)) and X.ndim == 2:
+        return X.shape[0]  # what _num_samples says, without its checks (online prediction)
     return _num_samples(next(iter(X.values())) if is_input_dict(X) else X)
 
 

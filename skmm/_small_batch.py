@@ -2,9 +2,10 @@
 
 ``ColumnTransformer.transform`` plus ``StandardScaler.transform`` spend about
 2.5 ms validating a one-row DataFrame. For at most :data:`SMALL_BATCH` rows
-each fitted transformer gets its columns directly, and ``StandardScaler`` and
+each fitted transformer gets its columns directly, ``StandardScaler`` and
 ``QuantileBins`` (imputing gaps included; NumPy, nullable and pyarrow number
-and bool columns) run as plain NumPy on the same dtype. The result is
+and bool columns) run as plain NumPy on the same dtype, and
+``TextSequencer`` skips the fitted check and the ``set_output`` wrapper. The result is
 bit-identical to the general path (``tests/test_routing.py``); wherever the
 direct path does not apply or meets an error it returns None, and the general
 path runs (and explains the error).
@@ -17,6 +18,7 @@ import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
 from .preprocessing import QuantileBins
+from .text import TextSequencer
 
 # At most this many rows take the direct path.
 SMALL_BATCH = 1024
@@ -81,6 +83,9 @@ def _direct_transform(trans, X, columns):
             if trans.with_std:
                 values /= trans.scale_
             return values
+    elif type(trans) is TextSequencer:
+        # the router is fitted, so is its sequencer; set_output changes no value
+        return trans._ids(X[columns])
     elif type(trans) is QuantileBins:
         values = _float64_columns(X, columns, getattr(trans, "feature_names_in_", None))
         if values is not None:

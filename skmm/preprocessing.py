@@ -188,20 +188,24 @@ class QuantileBins(TransformerMixin, BaseEstimator):
 
     def _transform_array(self, X):
         """The transform of an already validated float64 array."""
-        indicators = None
+        gaps = None
         if self.missing == "median":
             gaps = np.isnan(X)
             if gaps.any():
                 X = np.where(gaps, self.medians_, X)
-            indicators = gaps[:, self.indicator_features_].astype(np.float64)
-        parts = [(X - self.mean_) / self.scale_]
+        n, width = X.shape
+        n_codes = sum(len(edges) + 1 for edges in self.edges_)
+        n_indicators = 0 if gaps is None else len(self.indicator_features_)
+        # one array filled in place: the values, each column's one-hot bin, the indicators
+        out = np.zeros((n, width + n_codes + n_indicators))
+        out[:, :width] = (X - self.mean_) / self.scale_
+        rows, start = np.arange(n), width
         for j, edges in enumerate(self.edges_):
-            onehot = np.zeros((X.shape[0], len(edges) + 1))
-            onehot[np.arange(X.shape[0]), np.searchsorted(edges, X[:, j], side="right")] = 1.0
-            parts.append(onehot)
-        if indicators is not None:
-            parts.append(indicators)
-        return np.hstack(parts)
+            out[rows, start + np.searchsorted(edges, X[:, j], side="right")] = 1.0
+            start += len(edges) + 1
+        if n_indicators:
+            out[:, start:] = gaps[:, self.indicator_features_]
+        return out
 
     def get_feature_names_out(self, input_features=None):
         """``<column>`` then ``<column>_bin<k>`` names (then ``missingindicator_<column>``)."""

@@ -374,6 +374,10 @@ class TextSequencer(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, ``sequence_length_``), dtype int32
         """
         check_is_fitted(self, "vocabulary_")
+        return self._ids(X)
+
+    def _ids(self, X):
+        """:meth:`transform` of a fitted sequencer, without the checks (the router's short path)."""
         docs, _ = _as_documents(X)
         tokens = self._tokenize(docs)
         return pad(tokens, self.vocabulary_, OOV_ID, self.sequence_length_, self.padding,

@@ -34,3 +34,28 @@ def test_names_clone_pickle_and_bad_parameter():
     np.testing.assert_array_equal(again.transform([[1.5]]), qb.transform([[1.5]]))
     with pytest.raises(ValueError, match="'n_bins'"):
         QuantileBins(n_bins=0).fit([[1.0]])
+
+
+@pytest.mark.parametrize("missing", ["error", "median"])
+def test_bins_output_equals_its_parts_stacked(missing):
+    """Values, then each column's one-hot bin, then the indicators: filled in place, as stacked."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 3)) * 100
+    X[:, 1] = rng.integers(0, 2, 300)  # two bins only
+    if missing == "median":
+        X[rng.random((300, 3)) < 0.1] = np.nan
+        X[:, 2] = rng.normal(size=300)  # a column without gaps at fit: no indicator
+    bins = QuantileBins(n_bins=8, missing=missing).fit(X)
+    for n in (1, 7, 200):
+        T = rng.normal(size=(n, 3)) * 100
+        if missing == "median":
+            T[rng.random((n, 3)) < 0.3] = np.nan
+        filled = np.where(np.isnan(T), bins.medians_, T) if missing == "median" else T
+        parts = [(filled - bins.mean_) / bins.scale_]
+        for j, edges in enumerate(bins.edges_):
+            onehot = np.zeros((n, len(edges) + 1))
+            onehot[np.arange(n), np.searchsorted(edges, filled[:, j], side="right")] = 1.0
+            parts.append(onehot)
+        if missing == "median":
+            parts.append(np.isnan(T)[:, bins.indicator_features_].astype(np.float64))
+        np.testing.assert_array_equal(bins.transform(T), np.hstack(parts), strict=True)
