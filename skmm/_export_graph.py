@@ -140,12 +140,24 @@ def text_tokens(strings, step):
         tokens = tf.strings.split(strings)
     sizes = step["ngrams"]
     if tuple(sizes) != (1,):
-        parts = [tokens if n == 1 else
-                 tf.strings.ngrams(tokens, ngram_width=n, separator=" ",
-                                   preserve_short_sequences=False)
-                 for n in sizes]
-        tokens = tf.concat(parts, axis=1)
+        tokens = tf.concat([tokens if n == 1 else _ngrams(tokens, n) for n in sizes], axis=1)
     return tokens
+
+
+def _ngrams(tokens, n):
+    """Each row's runs of ``n`` consecutive tokens, joined by a space (none in a shorter row).
+
+    What ``tf.strings.ngrams`` does, from gathers and one ``StringJoin``: ops that
+    TFLite's converter takes (with ``SELECT_TF_OPS``), where ``StringNGrams`` is not.
+    """
+    flat = tokens.flat_values
+    rows = tokens.value_rowids()
+    first = tf.range(tf.size(flat, out_type=tf.int64))
+    keep = first + (n - 1) < tf.gather(tokens.row_limits(), rows)
+    first = tf.boolean_mask(first, keep)
+    joined = tf.strings.join([tf.gather(flat, first + k) for k in range(n)], separator=" ")
+    return tf.RaggedTensor.from_value_rowids(joined, tf.boolean_mask(rows, keep),
+                                             nrows=tokens.nrows())
 
 
 def _pad(ids, length, padding, truncating):

@@ -291,6 +291,16 @@ def test_each_router_step_answers_as_the_router(name, tmp_path):
             np.testing.assert_array_equal(got, arrays[inp.name], err_msg=inp.name)
 
 
+@pytest.mark.slow
+def test_tflite_converter_takes_it_with_select_tf_ops(exported):
+    """String ops are TensorFlow ops outside TFLite's builtins: converted as Select TF ops."""
+    converter = tf.lite.TFLiteConverter.from_saved_model(str(exported[1]),
+                                                         signature_keys=["serving_default"])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS,
+                                           tf.lite.OpsSet.SELECT_TF_OPS]
+    assert len(converter.convert()) > 0
+
+
 # -- refusals, before anything is written -------------------------------------
 
 @pytest.mark.parametrize("router, match", [
