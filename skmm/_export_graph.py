@@ -184,14 +184,22 @@ class TextInput:
 
     def __init__(self, step):
         self.step = step
-        keys = tf.constant(list(step["vocabulary"]), dtype=tf.string)
-        values = tf.constant(list(step["vocabulary"].values()), dtype=tf.int64)
-        self.table = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(keys, values), default_value=step["oov"])
+        self.table = None  # an empty vocabulary (fit on empty documents): every token is OOV
+        if step["vocabulary"]:
+            keys = tf.constant(list(step["vocabulary"]), dtype=tf.string)
+            values = tf.constant(list(step["vocabulary"].values()), dtype=tf.int64)
+            self.table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(keys, values), default_value=step["oov"])
+
+    def lookup(self, tokens):
+        if self.table is None:
+            return tf.fill(tf.shape(tokens, out_type=tf.int64),
+                           tf.constant(self.step["oov"], tf.int64))
+        return self.table.lookup(tokens)
 
     def __call__(self, strings):
         tokens = self.text_tokens(strings)
-        ids = tf.ragged.map_flat_values(self.table.lookup, tokens)
+        ids = tf.ragged.map_flat_values(self.lookup, tokens)
         return _pad(ids, self.step["length"], self.step["padding"], self.step["truncating"])
 
     def text_tokens(self, strings):
@@ -329,7 +337,8 @@ def write_saved_model(model, plan, path, description):
     archive = keras.export.ExportArchive()
     archive.track(model)
     for text in graph.texts.values():
-        archive.track(text.table)
+        if text.table is not None:
+            archive.track(text.table)
     archive.add_endpoint("serving_default", graph.__call__, input_signature=graph.signature())
     description_tensor = tf.constant(description)
     archive.add_endpoint("describe", lambda: {"signature": description_tensor},
