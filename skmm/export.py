@@ -491,7 +491,7 @@ def export(est, path) -> ServingSignature:
     """Write a fitted estimator as a TensorFlow SavedModel that takes raw columns.
 
     The router, the model and the decoding of every head run inside one
-    graph (see :mod:`skmm.export` for the translation and its limits), so
+    graph (the guide's "Deploying" page gives the translation and its limits), so
     ``tf.saved_model.load(path).signatures["serving_default"]`` answers with
     TensorFlow alone, and TF Serving serves it as it is. Needs TensorFlow
     installed, whatever backend trained the model.
