@@ -105,7 +105,7 @@ def selects_by_label(columns):
 
 def transform_small(router, X):
     """``router.transform(X)`` without the validation layers; None where it does not apply."""
-    if router.n_jobs not in (None, 1):
+    if X is None or router.n_jobs not in (None, 1):
         return None
     entries = []
     for name, trans, columns in router._fitted_blocks():

@@ -48,6 +48,25 @@ def _polars_as_pandas(X):
     return X
 
 
+def _is_small_frame(X):
+    """A pandas or polars DataFrame of at most :data:`SMALL_BATCH` rows."""
+    polars = type(X).__module__.split(".")[0] == "polars" and hasattr(X, "to_pandas")
+    return (isinstance(X, pd.DataFrame) or polars) and len(X) <= SMALL_BATCH
+
+
+def _small_polars_as_pandas(X):
+    """A polars frame as pandas with pyarrow columns (nulls and dtypes kept); None without
+    pyarrow (the general path then reads it); a pandas frame as it is."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    try:
+        frame = _polars_as_pandas(X)
+    except ImportError:
+        return None
+    return frame if frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns) \
+        else None
+
+
 def _imputes(transformer):
     """Whether a numeric transformer (or a pipeline step) fills NaN itself."""
     steps = [s for _, s in transformer.steps] if isinstance(transformer, Pipeline) \
@@ -442,8 +461,8 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
         """
         check_is_fitted(self)
         self._check_columns(X, "transform")
-        if not params and isinstance(X, pd.DataFrame) and len(X) <= SMALL_BATCH:
-            arrays = transform_small(self, X)
+        if not params and _is_small_frame(X):
+            arrays = transform_small(self, _small_polars_as_pandas(X))
             if arrays is not None:
                 return arrays
         try:

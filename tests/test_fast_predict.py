@@ -111,15 +111,52 @@ def test_router_fast_path_equals_the_general_path(name, container, monkeypatch):
             np.testing.assert_array_equal(fast[key], general[key], strict=True)
 
 
-def test_polars_rows_route_as_their_pandas_twin():
+def _polars_rows(pl):
+    """Polars rows of every column kind: nulls in numbers, bools and text; Float32; Categorical."""
+    rows = pl.from_pandas(_rows_to_predict(_table(40, seed=1))[3]).vstack(
+        pl.from_pandas(_table(6, seed=1)))
+    rows = rows.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("age", "flag", "review", "color"))
+    return rows.with_columns(pl.col("price").cast(pl.Float32),
+                             pl.col("color").cast(pl.Categorical))
+
+
+@pytest.mark.parametrize("name", [n for n in _routers() if n != "hand-made"])
+def test_polars_rows_take_the_fast_path_with_the_general_paths_answers(name, monkeypatch):
     pl = pytest.importorskip("polars")
-    train, rows = _table(200), _table(6, seed=1)
-    router = _routers()["with categories"].fit(train)
-    for part in (rows.iloc[[2]], rows):
-        got = router.transform(pl.from_pandas(part))
-        expected = router.transform(part)
-        for key in expected:
-            np.testing.assert_array_equal(got[key], expected[key], strict=True)
+    pytest.importorskip("pyarrow")
+    router = _routers()[name].fit(_table(200))
+    rows = _polars_rows(pl)
+    for part in (rows[:1], rows[1:2], rows):
+        fast = router.transform(part)
+        monkeypatch.setattr(routing, "SMALL_BATCH", 0)
+        general = router.transform(part)
+        monkeypatch.undo()
+        assert list(fast) == list(general)
+        for key in general:
+            np.testing.assert_array_equal(fast[key], general[key], strict=True)
+        # and as their pandas twin does
+        twin = router.transform(part.to_pandas())
+        for key in general:
+            np.testing.assert_array_equal(twin[key], general[key], strict=True)
+
+
+def test_polars_small_frames_skip_the_column_transformer(monkeypatch):
+    from sklearn.compose import ColumnTransformer
+
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    router = _routers()["with categories"].fit(_table(200))
+    expected = router.transform(_polars_rows(pl)[:1])
+
+    def general(*args, **kwargs):
+        raise AssertionError("the general path ran")
+
+    monkeypatch.setattr(ColumnTransformer, "transform", general)
+    got = router.transform(_polars_rows(pl)[:1])
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key], strict=True)
 
 
 # -- the tokenizer's shortcuts ------------------------------------------------------------
