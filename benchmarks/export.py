@@ -6,8 +6,8 @@ real tweets with two heads (the source, a string class, and the log of the
 favourites, a regression) and exported. In the same process, one row at a
 time: ``est.predict`` on a one-row DataFrame (the anchor), and the loaded
 SavedModel's ``serving_default`` fed that row (the raw columns as tensors,
-conversion included, as a Python server would). Medians of many calls; a
-1,000-row batch for context.
+conversion included, as a Python server would), called in turns so both meet
+the same load. Medians of many calls; a 1,000-row batch for context.
 
     python benchmarks/export.py [--quick]
 """
@@ -17,8 +17,22 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 
-from _common import info_result, median_ms, print_table, ratio_result, tweets, write_record
+from _common import info_result, print_table, ratio_result, tweets, write_record
+
+
+def interleaved(first, second, calls):
+    """Median milliseconds of ``first(i)`` and ``second(i)``, called in turns."""
+    import numpy as np
+
+    times = np.empty((calls, 2))
+    for i in range(calls):
+        for j, fn in enumerate((first, second)):
+            start = time.perf_counter_ns()
+            fn(i)
+            times[i, j] = (time.perf_counter_ns() - start) / 1e6
+    return tuple(float(v) for v in np.median(times, axis=0))
 
 
 def run(quick=False):
@@ -47,14 +61,16 @@ def run(quick=False):
         est.predict(row)
         serve(**feed(row))
     calls = 100 if quick else 500
-    it = iter(range(10**9))
-    predict_ms = median_ms(lambda: est.predict(rows[next(it) % len(rows)]), calls)
-    serve_ms = median_ms(lambda: serve(**feed(rows[next(it) % len(rows)])), calls)
+    # interleaved, call by call, so both sides meet the same load on a shared machine
+    predict_ms, serve_ms = interleaved(
+        lambda i: est.predict(rows[i % len(rows)]),
+        lambda i: serve(**feed(rows[i % len(rows)])), calls)
     batch = X.iloc[:1000]
     est.predict(batch)
     serve(**feed(batch))
-    batch_predict = median_ms(lambda: est.predict(batch), 5 if quick else 20)
-    batch_serve = median_ms(lambda: serve(**feed(batch)), 5 if quick else 20)
+    batch_predict, batch_serve = interleaved(lambda i: est.predict(batch),
+                                             lambda i: serve(**feed(batch)),
+                                             10 if quick else 40)
     return [
         ratio_result("one row: SavedModel", "est.predict (one-row DataFrame)", predict_ms,
                      serve_ms, "ms", 1.0),
