@@ -221,7 +221,7 @@ import json, os, pickle, sys, time
 sys.path.insert(0, {here!r})
 from predict import default_data, default_routers
 how, path = {how!r}, {path!r}
-X, target = default_data(2000)
+X, target = default_data(1000)
 router, columns = default_routers()["from_columns"]
 X = X[columns]
 row = X.iloc[[0]]
