@@ -5,8 +5,10 @@
 each fitted transformer gets its columns directly, ``StandardScaler`` and
 ``QuantileBins`` (imputing gaps included; NumPy, nullable and pyarrow number
 and bool columns) run as plain NumPy on the same dtype, and
-``TextSequencer`` skips the fitted check and the ``set_output`` wrapper. The result is
-bit-identical to the general path (``tests/test_routing.py``); wherever the
+``TextSequencer`` skips the fitted check and the ``set_output`` wrapper. A
+small polars frame comes here as pandas with pyarrow columns. The result is
+bit-identical to the general path (``tests/test_routing.py``,
+``tests/test_fast_predict.py``); wherever the
 direct path does not apply or meets an error it returns None, and the general
 path runs (and explains the error).
 """

@@ -455,9 +455,10 @@ class InputRouter(ColumnTransformer, auto_wrap_output_keys=None):
     def transform(self, X, **params):
         """Return ``{input_name: ndarray}`` for X (columns matched by name).
 
-        A DataFrame of at most 1,024 rows (online prediction) takes a direct
-        path without ``ColumnTransformer``'s validation layers, with
-        bit-identical results (the guide's "Performance" page).
+        A DataFrame (pandas, or polars read as pandas with pyarrow columns) of
+        at most 1,024 rows (online prediction) takes a direct path without
+        ``ColumnTransformer``'s validation layers, with bit-identical results
+        (the guide's "Performance" page).
         """
         check_is_fitted(self)
         self._check_columns(X, "transform")
