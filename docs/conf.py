@@ -76,11 +76,13 @@ run_gallery = os.environ.get("SKMM_DOCS_GALLERY", "1") != "0"
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
-    # every example runs, except the helper module they share
+    # every example runs
     "filename_pattern": r".*\.py$",
-    "ignore_pattern": r"(datasets|__init__)\.py$",
+    "ignore_pattern": r"__init__\.py$",
     # the quickstart first, then the main job; the rest after
     "within_subsection_order": "skmm_docs.GalleryOrder",
+    # matplotlib's defaults before each example, with figures at 150 dpi
+    "reset_modules": ("skmm_docs.reset_matplotlib",),
     "plot_gallery": run_gallery,
     "download_all_examples": False,
     "abort_on_example_error": True,

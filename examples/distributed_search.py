@@ -44,6 +44,16 @@ def search(X, y, n_jobs=-1):
     return GridSearchCV(est, grid, cv=KFold(2), n_jobs=n_jobs).fit(X, y)
 
 
+def figure(plot):
+    """Draw ``plot(plt)`` when matplotlib is installed; the gallery shows it, a terminal run
+    does not open a window."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # the plot extra is optional
+        return
+    plot(plt)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="A grid search spread over a Dask cluster.")
     parser.add_argument("--scheduler", help="address of a running Dask scheduler "
@@ -74,6 +84,18 @@ def main(argv=None):
     for params, score in zip(table["params"], table["mean_test_score"], strict=True):
         print(f"{params}: mean score {score:.3f}")
     print(f"best: {result.best_params_}")
+    figure(lambda plt: plot_search(plt, table))
+
+
+def plot_search(plt, table):
+    """Mean cross-validated score of each candidate, with its spread over the folds."""
+    labels = [", ".join(f"{k.split('__')[-1]}={v}" for k, v in p.items())
+              for p in table["params"]]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.barh(labels, table["mean_test_score"], xerr=table["std_test_score"], color="C0")
+    ax.set_xlabel("mean cross-validated score (mean of the heads)")
+    ax.set_ylabel("candidate")
+    fig.tight_layout()
 
 
 if __name__ == "__main__":

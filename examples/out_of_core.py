@@ -48,6 +48,16 @@ def train_streaming(path, chunksize=2000, epochs=3):
     return est
 
 
+def figure(plot):
+    """Draw ``plot(plt)`` when matplotlib is installed; the gallery shows it, a terminal run
+    does not open a window."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # the plot extra is optional
+        return
+    plot(plt)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Training on data read in chunks.")
     parser.add_argument("--chunksize", type=int, default=2000)
@@ -69,6 +79,7 @@ def main(argv=None):
     print(f"trained on {len(est.history_)} chunks")
     for head, score in est.score_per_head(X.loc[test], y.loc[test]).items():
         print(f"{head}: held-out {'accuracy' if head == 'source' else 'R^2'} {score:.3f}")
+    figure(lambda plt: est.plot_history(figsize=(9, 3)))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,16 @@ def seed_model(meta, units=64):
     return keras.Model(inputs=[numeric_input, text_input], outputs=output)
 
 
+def figure(plot):
+    """Draw ``plot(plt)`` when matplotlib is installed; the gallery shows it, a terminal run
+    does not open a window."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # the plot extra is optional
+        return
+    plot(plt)
+
+
 def main():
     X, y = load_tweets()
     X, y = X.iloc[:6000], y.iloc[:6000]
@@ -61,6 +71,7 @@ def main():
     print(f"held-out accuracy: {clf.score(X_test, y_test):.3f} "
           f"(always 'not Android': {1 - y_test.mean():.3f})")
     print(clf.history_.round(3).to_string())
+    figure(lambda plt: clf.plot_history(figsize=(8, 3)))
 
 
 if __name__ == "__main__":

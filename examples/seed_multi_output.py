@@ -44,6 +44,16 @@ def seed_model(meta):
     return model
 
 
+def figure(plot):
+    """Draw ``plot(plt)`` when matplotlib is installed; the gallery shows it, a terminal run
+    does not open a window."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # the plot extra is optional
+        return
+    plot(plt)
+
+
 def main():
     X, y = load_diamonds()
     X_train, X_test, y_train, y_test = train_test_split(
@@ -57,6 +67,7 @@ def main():
     for head, score in est.score_per_head(X_test, y_test).items():
         metric = "accuracy" if head == "premium_cut" else "R^2"
         print(f"{head:12s} held-out {metric}: {score:.3f}")
+    figure(lambda plt: est.plot_history(figsize=(9, 3)))
 
 
 if __name__ == "__main__":

@@ -71,6 +71,16 @@ def baseline_scores(X_train, X_test, y_train, y_test):
     return scores
 
 
+def figure(plot):
+    """Draw ``plot(plt)`` when matplotlib is installed; the gallery shows it, a terminal run
+    does not open a window."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:  # the plot extra is optional
+        return
+    plot(plt)
+
+
 def main():
     X, y = load_tweets()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
@@ -103,6 +113,22 @@ def main():
     for head, metric in (("source", "accuracy"), ("log_favorites", "R^2")):
         print(f"{head:15s} {metric:9s} {skmm_scores[head]:7.3f} {base['linear'][head]:7.3f} "
               f"{base['HGB'][head]:7.3f}")
+    figure(lambda plt: plot_scores(plt, skmm_scores, base))
+
+
+def plot_scores(plt, skmm_scores, base):
+    """One panel per head (accuracy, R^2): skmm beside the two baselines."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for ax, (head, metric) in zip(axes, (("source", "accuracy"), ("log_favorites", "R²")),
+                                  strict=True):
+        values = [skmm_scores[head], base["linear"][head], base["HGB"][head]]
+        bars = ax.bar(["skmm", "linear", "HGB"], values, color=["C0", "C1", "C2"])
+        ax.bar_label(bars, fmt="%.3f", fontsize=8)
+        ax.set_title(head)
+        ax.set_ylabel(f"held-out {metric}")
+        ax.set_ylim(max(0.0, min(values) - 0.1), max(values) + 0.05)
+    fig.tight_layout()
+
 
 
 if __name__ == "__main__":

@@ -241,7 +241,7 @@ def _source_patterns():
     import ast
 
     patterns = []
-    for path in (ROOT / "skmm").rglob("*.py"):
+    for path in pathlib.Path(skmm.__file__).parent.rglob("*.py"):  # the skmm under test
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.JoinedStr):
                 parts = [re.escape(v.value) if isinstance(v, ast.Constant) else ".+?"

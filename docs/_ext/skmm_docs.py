@@ -399,3 +399,11 @@ class GalleryOrder:
 
     def __repr__(self):
         return "GalleryOrder"
+
+
+def reset_matplotlib(gallery_conf, fname):
+    """sphinx-gallery's reset before each example: matplotlib's defaults, at 150 dpi."""
+    import matplotlib
+
+    matplotlib.rcdefaults()
+    matplotlib.rcParams.update({"figure.dpi": 150, "savefig.dpi": 150})
