@@ -259,7 +259,8 @@ def decode_head(raw, head):
     if kind in ("binary", "multiclass", "multilabel-indicator"):
         if head.logits:
             raw = tf.nn.softmax(raw, axis=-1) if kind == "multiclass" else tf.sigmoid(raw)
-        classes = tf.constant(head.classes, dtype=head.label_dtype)
+        if kind != "multilabel-indicator":
+            classes = tf.constant(head.classes, dtype=head.label_dtype)
         if kind == "binary":
             p = raw[:, -1]
             label = tf.gather(classes, tf.cast(p > 0.5, tf.int32))

@@ -292,6 +292,42 @@ def test_each_router_step_answers_as_the_router(name, tmp_path):
 
 
 @pytest.mark.slow
+def test_every_other_head_kind_answers_as_predict(tmp_path):
+    """Multilabel, multi-output, count, bool and float classes (the module fixture has the rest)."""
+    X = make_rows(120, 9)
+    rng = np.random.default_rng(9)
+    y = pd.DataFrame({"a": rng.integers(0, 2, 120), "b": rng.integers(0, 2, 120),
+                      "p1": rng.normal(size=120), "p2": rng.normal(5, 2, 120),
+                      "visits": rng.poisson(3, 120).astype(float),
+                      "ok": rng.choice([True, False], 120),
+                      "grade": rng.choice([0.5, 1.5, 2.5], 120)})
+    targets = TargetSplitter(heads={"tags": ["a", "b"], "pair": ["p1", "p2"],
+                                    "visits": "visits", "ok": "ok", "grade": "grade"},
+                             kinds={"visits": "count", "grade": "multiclass"})
+    router = InputRouter.from_columns(numeric=["age", "income ($)"], text=["review text"])
+    est = FunctionalEstimator(router=router, targets=targets, epochs=1, random_state=0,
+                              verbose=0).fit(X, y)
+    assert {h: s.kind for h, s in est.targets_.heads_.items()} == {
+        "tags": "multilabel-indicator", "pair": "continuous-multioutput", "visits": "count",
+        "ok": "binary", "grade": "multiclass"}
+    signature = skmm.export(est, tmp_path / "m")
+    serve = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    X_new = make_rows(200, 10, unseen=True)
+    out = {k: v.numpy() for k, v in serve(**{k: tf.constant(v) for k, v in
+                                            feed_of(X_new, signature).items()}).items()}
+    pred, proba = est.predict(X_new), est.predict_proba(X_new)
+    np.testing.assert_array_equal(out["tags"], pred[["a", "b"]].to_numpy())
+    assert out["tags"].dtype == np.int64
+    np.testing.assert_allclose(out["tags_probabilities"], proba["tags"], atol=1e-5)
+    np.testing.assert_allclose(out["pair"], pred[["p1", "p2"]].to_numpy(), rtol=1e-6,
+                               atol=1e-5)
+    np.testing.assert_allclose(out["visits"], pred["visits"].to_numpy(), rtol=1e-6, atol=1e-5)
+    assert out["ok"].dtype == np.bool_ and out["ok"].tolist() == pred["ok"].tolist()
+    assert out["grade"].dtype == np.float64 and out["grade"].tolist() == pred["grade"].tolist()
+    np.testing.assert_allclose(out["grade_probabilities"], proba["grade"], atol=1e-5)
+
+
+@pytest.mark.slow
 def test_tflite_converter_takes_it_with_select_tf_ops(exported):
     """String ops are TensorFlow ops outside TFLite's builtins: converted as Select TF ops."""
     converter = tf.lite.TFLiteConverter.from_saved_model(str(exported[1]),
