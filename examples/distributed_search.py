@@ -14,7 +14,9 @@ search run in this process.
 Here a ``LocalCluster`` of 2 worker processes on loopback stands in for a
 real cluster. To use one, start a scheduler and workers (``dask scheduler``
 and ``dask worker tcp://<scheduler>:8786`` on each machine, with skmm
-installed there) and pass its address instead::
+installed there) and pass its address instead:
+
+.. code-block:: bash
 
     python examples/distributed_search.py --scheduler tcp://10.0.0.5:8786
 

@@ -15,6 +15,8 @@ partition at a time (``for part in ddf.partitions: part.compute()``).
 
 Here the "large" file is the real tweets table written to a temporary CSV.
 
+.. code-block:: bash
+
     pip install -e ".[examples]" && python examples/out_of_core.py
 """
 

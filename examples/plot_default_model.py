@@ -15,6 +15,8 @@ and scaled numbers, and histogram gradient boosting on TF-IDF reduced by
 SVD, ordinal categories and the raw numbers. ``benchmarks/quality.py``
 runs the same comparison on three datasets and several seeds.
 
+.. code-block:: bash
+
     pip install -e ".[examples,plot]" && python examples/plot_default_model.py
 """
 

@@ -11,6 +11,8 @@ head, the importances come out per head, from the one two-head model.
 Data: tweets (``dslabs/trump_tweets``). Heads: which app sent the tweet
 (4 classes) and how many favourites it got (log scale).
 
+.. code-block:: bash
+
     pip install -e ".[examples,plot]" && python examples/plot_permutation_importance.py
 """
 

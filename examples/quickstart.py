@@ -6,6 +6,8 @@ The README's quickstart as a script: a DataFrame with a numeric and a
 free-text column, a target table with a class head and a regression head,
 skmm's default model, and the per-head training curves.
 
+.. code-block:: bash
+
     pip install -e ".[plot]" && python examples/quickstart.py
 """
 

@@ -12,6 +12,8 @@ predicts whether the tweet was sent from an Android phone. skmm tokenises the
 text, routes columns to the two inputs, and hands the vocabulary size and
 sequence length to the builder, so nothing is kept in sync by hand.
 
+.. code-block:: bash
+
     pip install -e ".[examples]" && python examples/seed_multi_input.py
 """
 

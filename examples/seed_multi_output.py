@@ -12,6 +12,8 @@ whether the cut is Premium/Ideal (binary) and the log price (regression).
 The builder returns a *compiled* model, as in the seed, so skmm leaves the
 compile settings alone; output names are the target columns.
 
+.. code-block:: bash
+
     pip install -e ".[examples]" && python examples/seed_multi_output.py
 """
 

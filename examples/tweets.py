@@ -15,6 +15,8 @@ per target: a linear one (TF-IDF + scaled numbers into LogisticRegression /
 Ridge) and the strongest of ``benchmarks/quality.py``, HistGradientBoosting on
 the numbers and a 100-component SVD of the TF-IDF.
 
+.. code-block:: bash
+
     pip install -e ".[examples]" && python examples/tweets.py
 """
 
