@@ -4,11 +4,12 @@ import functools
 import os
 import pickle
 
+import conftest
 import keras
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_reviews, review_router
+from conftest import make_reviews
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -17,13 +18,12 @@ from sklearn.metrics import d2_pinball_score, mean_pinball_loss
 from sklearn.model_selection import GridSearchCV, KFold
 
 import skmm
-from skmm import FunctionalEstimator, FunctionalRegressor, HeadSpec, TargetSplitter
+from skmm import FunctionalRegressor, HeadSpec, TargetSplitter
 from skmm.conformal import ConformalIntervals
 from skmm.quantiles import NonCrossingQuantiles, PinballLoss, check_quantiles
 
 LEVELS = (0.05, 0.5, 0.95)
-make_est = functools.partial(
-    FunctionalEstimator, router=review_router(), epochs=12, batch_size=32, random_state=0)
+make_est = functools.partial(conftest.make_est, epochs=12)
 
 
 def heteroscedastic(n=600, seed=0):
