@@ -330,18 +330,28 @@ class ServingGraph:
         return result
 
 
+class _Archive(tf.Module):
+    """What the SavedModel holds: the model's variables, the vocabularies and two functions.
+
+    A plain ``tf.Module`` rather than ``keras.export.ExportArchive``, whose API
+    changed across the Keras versions skmm supports (how it tracks lookup
+    tables, ``write_out``'s arguments); the Keras model is only called while
+    tracing, so nothing Keras is saved but its variables.
+    """
+
+    def __init__(self, model, graph, description):
+        super().__init__(name="skmm_export")
+        self.model_variables = list(model.variables)
+        self.tables = [text.table for text in graph.texts.values() if text.table is not None]
+        self.serve = tf.function(graph.__call__, input_signature=graph.signature(),
+                                 autograph=False)
+        self.describe = tf.function(lambda: {"signature": tf.constant(description)},
+                                    input_signature=[], autograph=False)
+
+
 def write_saved_model(model, plan, path, description):
     """Write the SavedModel of ``plan`` around ``model`` (a Keras model on TensorFlow) to path."""
-    import keras
-
-    graph = ServingGraph(model, plan)
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    for text in graph.texts.values():
-        if text.table is not None:
-            archive.track(text.table)
-    archive.add_endpoint("serving_default", graph.__call__, input_signature=graph.signature())
-    description_tensor = tf.constant(description)
-    archive.add_endpoint("describe", lambda: {"signature": description_tensor},
-                         input_signature=[])
-    archive.write_out(path, verbose=False)
+    archive = _Archive(model, ServingGraph(model, plan), description)
+    tf.saved_model.save(archive, path, signatures={
+        "serving_default": archive.serve.get_concrete_function(),
+        "describe": archive.describe.get_concrete_function()})

@@ -19,7 +19,9 @@ How it is built
    naming the step and the column (or the head and its kind), before
    anything is written.
 2. :mod:`skmm._export_graph` turns the plan into TensorFlow ops around the
-   Keras model and writes the SavedModel with ``keras.export.ExportArchive``.
+   Keras model and writes the SavedModel from a ``tf.Module`` holding the
+   model's variables, the vocabularies' lookup tables and two
+   ``tf.function`` signatures.
    On the TensorFlow backend this runs in-process on the estimator's model.
    On JAX or PyTorch the weights are backend-neutral: the model travels as
    ``.keras`` bytes and the plan as a pickle (written and read by skmm
