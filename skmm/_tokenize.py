@@ -291,12 +291,33 @@ def _split_joined(docs: list[str], standardize) -> list[str] | None:
     return joined.split()
 
 
+# Up to this many documents (online prediction) are padded one by one: fewer NumPy calls.
+_FEW_DOCUMENTS = 8
+
+
+def _pad_few(out, ids, lengths, padding, truncating):
+    """:func:`pad`'s rows filled document by document, in batch order."""
+    length, start = out.shape[1], 0
+    for row, size in enumerate(lengths):
+        kept = min(size, length)
+        first = start + (size - kept if truncating == "pre" else 0)
+        if kept:
+            if padding == "pre":
+                out[row, length - kept:] = ids[first:first + kept]
+            else:
+                out[row, :kept] = ids[first:first + kept]
+        start += size
+    return out
+
+
 def pad(tokens: Tokens, vocabulary: dict[str, int], oov: int, length: int, padding: str,
         truncating: str) -> np.ndarray:
     """Ids of a batch as an ``(n_docs, length)`` int32 matrix, padded and truncated."""
     ids, lengths = tokens.ids_and_lengths(vocabulary, oov)
     n = len(lengths)
     out = np.zeros((n, length), dtype=np.int32)
+    if tokens.rows is None and n <= _FEW_DOCUMENTS:
+        return _pad_few(out, ids, lengths.tolist(), padding, truncating)
     kept = np.minimum(lengths, length)
     total = int(kept.sum())
     if total:

@@ -293,3 +293,18 @@ def test_dict_and_array_inputs_warm_up_with_their_own_dtypes():
     if on_tensorflow:
         assert _tracing_count(plain) == 1
     np.testing.assert_array_equal(plain.predict(X["numbers"][:1]), answer, strict=True)
+
+
+@pytest.mark.parametrize("padding, truncating", [("post", "post"), ("pre", "pre"),
+                                                 ("post", "pre"), ("pre", "post")])
+def test_few_documents_pad_as_a_batch_does(padding, truncating, monkeypatch):
+    docs = pd.Series(["great box price", "", None, "awful it's a box of great things indeed",
+                      "ça 😀", "price"])
+    seq = TextSequencer(sequence_length=4, padding=padding, truncating=truncating,
+                        ngrams=2).fit(_table(100)["review"])
+    for part in (docs.iloc[[0]], docs.iloc[[1]], docs.iloc[[3]], docs):
+        few = seq.transform(part)
+        monkeypatch.setattr(_tokenize, "_FEW_DOCUMENTS", 0)  # the vectorised padding
+        batch = seq.transform(part)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(few, batch, strict=True)
