@@ -62,9 +62,15 @@ print(importance.round(3).to_string())
 # %%
 # The drop in each head's score when a column is shuffled
 # -------------------------------------------------------
-ax = importance.plot.barh(figsize=(7, 3.5), xerr=pd.DataFrame(
-    {head: result[head].importances_std for head in scoring}, index=X_test.columns))
-ax.set_xlabel("mean drop in held-out score (accuracy, R²)")
-ax.invert_yaxis()
-ax.figure.tight_layout()
+# One panel per head: accuracy and R² are different scales.
+metrics = {"source": "accuracy", "log_favorites": "R²"}
+fig, axes = plt.subplots(1, len(scoring), figsize=(9, 3.5), sharey=True)
+for ax, head in zip(axes, scoring, strict=True):
+    ax.barh(importance.index, importance[head], xerr=result[head].importances_std,
+            color="C0" if head == "source" else "C1")
+    ax.set_title(head)
+    ax.set_xlabel(f"mean drop in held-out {metrics.get(head, 'score')}")
+axes[0].set_ylabel("shuffled column")
+axes[0].invert_yaxis()
+fig.tight_layout()
 plt.show()
