@@ -67,6 +67,9 @@ numpydoc_xref_aliases = {
     "Pipeline": "sklearn.pipeline.Pipeline",
     "ColumnTransformer": "sklearn.compose.ColumnTransformer",
     "keras.Model": "keras.Model", "Model": "keras.Model",
+    **{name: f"skmm.{name}" for name in ("InputRouter", "TargetSplitter", "TextSequencer",
+                                         "ModelMeta", "InputSpec", "HeadSpec", "EpochLog",
+                                         "FunctionalEstimator")},
 }
 numpydoc_xref_ignore = "all"
 numpydoc_validation_checks = set()
