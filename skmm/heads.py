@@ -653,6 +653,23 @@ class MultilabelKind(_ClassKind):
         return self._probabilities(head, raw)
 
 
+def _learn_scale(head, numbers):
+    """Store the mean and scale (1 where a column is constant) that standardise ``numbers``."""
+    head.mean = numbers.mean(axis=0)
+    scale = numbers.std(axis=0)
+    head.scale = np.where(scale > 0, scale, 1.0)
+
+
+def _scaled_targets(numbers, head, n_rows, observed, width):
+    """float32 training targets, ``width`` columns: the observed rows' numbers,
+    standardised where a scale was learned."""
+    if head.mean is not None:
+        numbers = (numbers - head.mean) / head.scale
+    out = np.zeros((n_rows, width), dtype=np.float32)
+    out[observed] = numbers
+    return out
+
+
 class ContinuousKind(HeadKind):
     """Real values; linear units, optionally standardised (undone in decode)."""
 
@@ -669,17 +686,11 @@ class ContinuousKind(HeadKind):
         numbers = self._numbers(head, column.values)
         head.n_outputs = numbers.shape[1]
         if standardize:
-            head.mean = numbers.mean(axis=0)
-            scale = numbers.std(axis=0)
-            head.scale = np.where(scale > 0, scale, 1.0)
+            _learn_scale(head, numbers)
 
     def encode(self, head, values, n_rows, observed):
-        numbers = self._numbers(head, values)
-        if head.mean is not None:
-            numbers = (numbers - head.mean) / head.scale
-        out = np.zeros((n_rows, head.n_outputs), dtype=np.float32)
-        out[observed] = numbers
-        return out
+        return _scaled_targets(self._numbers(head, values), head, n_rows, observed,
+                               head.n_outputs)
 
     def _values(self, head, raw):
         values = np.asarray(raw).reshape(len(raw), head.n_outputs).astype(np.float64)
@@ -845,17 +856,11 @@ class QuantileKind(HeadKind):
         head.quantiles = self.levels(head)
         head.n_outputs = len(head.quantiles)
         if standardize:
-            head.mean = numbers.mean(axis=0)
-            scale = numbers.std(axis=0)
-            head.scale = np.where(scale > 0, scale, 1.0)
+            _learn_scale(head, numbers)
 
     def encode(self, head, values, n_rows, observed):
-        numbers = self._numbers(head, values)
-        if head.mean is not None:
-            numbers = (numbers - head.mean) / head.scale
-        out = np.zeros((n_rows, 1), dtype=np.float32)
-        out[observed] = numbers
-        return out
+        # one target column, whatever the number of levels the model outputs
+        return _scaled_targets(self._numbers(head, values), head, n_rows, observed, 1)
 
     def quantile_values(self, head, raw):
         """Every level's values in y's units, shape ``(n, n_levels)``, rising along a row."""
