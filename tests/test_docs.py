@@ -289,13 +289,51 @@ def test_scikeras_is_not_a_classifier_to_this_scikit_learn():
 # -- user pages show no test internals -----------------------------------------------------
 
 
+def _test_internal_patterns():
+    """What a user page must not name: the test suite's files, its test functions (all of
+    tests/, and any ``test_...`` literal), and conftest's helpers and fixtures."""
+    import ast
+
+    patterns = [r"conftest", r"\btests/", r"\bspy\b", r"``test_\w+``"]
+    tests = ROOT / "tests"
+    names = set()
+    for path in tests.glob("test_*.py"):
+        names |= {node.name for node in ast.walk(ast.parse(path.read_text()))
+                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.name.startswith("test_")}
+    patterns += [rf"\b{name}\b" for name in sorted(names)]
+    # conftest's helpers and fixtures (make_est, reviews...), named as code: in a literal
+    # or called; as plain words ("reviews") they are ordinary English
+    conftest = ast.parse((tests / "conftest.py").read_text())
+    helpers = [node.name for node in conftest.body if isinstance(node, ast.FunctionDef)]
+    patterns += [rf"``{name}``|\b{name}\(" for name in helpers]
+    return patterns
+
+
+def _test_internals(text, patterns):
+    return [p for p in patterns if re.search(p, text)]
+
+
 def test_user_pages_show_no_test_internals():
-    found = []
-    for path, text in _user_texts():
-        for pattern in (r"conftest", r"\btests/", r"\bspy\b", r"make_reviews"):
-            if re.search(pattern, text):
-                found.append(f"{path}: {pattern}")
-    assert not found, found
+    patterns = _test_internal_patterns()
+    found = [f"{path}: {hit}" for path, text in _user_texts()
+             for hit in _test_internals(text, patterns)]
+    assert not found, ("user pages name test internals; say what the recipe does, not which "
+                       f"test runs it: {found}")
+
+
+def test_test_internals_are_detected():
+    patterns = _test_internal_patterns()
+    assert any("test_cross_val_predict_probabilities" in p for p in patterns)
+    assert any("make_est" in p for p in patterns) and any("reviews" in p for p in patterns)
+    for leak in ("``test_probability_calibration``: calibrate a head",
+                 "as test_cross_val_predict_probabilities shows", "see tests/test_crash.py",
+                 "the ``reviews`` fixture", "est = make_est(epochs=4)",
+                 "a ``test_renamed_long_ago`` recipe", "with a spy layer"):
+        assert _test_internals(leak, patterns), leak
+    for fine in ("train_test_split(X, y, test_size=0.25)", "X_test, y_test",
+                 "product reviews in free text", "mean_test_rating"):
+        assert not _test_internals(fine, patterns), fine
 
 
 # -- the built site ---------------------------------------------------------------------------
