@@ -69,7 +69,7 @@ def main(argv=None):
     from skmm.datasets import load_tweets
 
     X, y = load_tweets()
-    X = X.sample(args.rows, random_state=0)
+    X = X.sample(min(args.rows, len(X)), random_state=0)  # SKMM_EXAMPLE_ROWS may give fewer
     y = y.loc[X.index]
 
     if args.scheduler:
