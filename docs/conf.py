@@ -114,6 +114,8 @@ html_theme_options = {
     "header_links_before_dropdown": 6,
 }
 html_show_sourcelink = False
+# "On this page" of a class page lists fit(), predict()... not FunctionalClassifier.fit()
+toc_object_entries_show_parents = "hide"
 
 
 def _skip_members(app, what, name, obj, skip, options):

@@ -444,6 +444,20 @@ def test_built_navbar_sections_and_straight_quotes(site):
 
 
 @pytest.mark.slow
+def test_built_phone_layout_rules_are_in_place(site):
+    # what a 420 px screen needs (checked by eye with headless Chromium): the landing
+    # page's comparison fits the screen, and skmm.css holds the phone rules for it, for
+    # API summaries and for the previous/next links
+    index = (site / "index.html").read_text()
+    assert re.search(r'<table class="[^"]*\bbench-table fit-on-phones\b', index)
+    css = (site / "_static" / "skmm.css").read_text()
+    phone = css[css.index("@media (max-width: 575.98px)"):]
+    for rule in ("table.bench-table.fit-on-phones", "table.autosummary", "prev-next-title",
+                 "dl.field-list"):
+        assert rule in phone, rule
+
+
+@pytest.mark.slow
 def test_built_guide_pages_have_section_navigation(site):
     page = (site / "guide" / "routing.html").read_text()
     nav = page[page.index("bd-sidebar-primary"):page.index("bd-main")]

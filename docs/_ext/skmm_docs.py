@@ -92,13 +92,15 @@ class BenchTable(Directive):
 
     Options: ``rows`` (dotted path to a list of dicts, default ``results``),
     ``columns`` (``key[:format][=Header]`` separated by ``,``; keys may be dotted paths
-    into each row), ``filter`` (``key=value``: keep matching rows only).
+    into each row), ``filter`` (``key=value``: keep matching rows only), ``class``
+    (more CSS classes for the table, e.g. ``fit-on-phones``: words wrap, no sideways scroll).
     """
 
     required_arguments = 1
     has_content = False
     option_spec = {"rows": directives.unchanged, "columns": directives.unchanged_required,
-                   "filter": directives.unchanged, "no-caption": directives.flag}
+                   "filter": directives.unchanged, "no-caption": directives.flag,
+                   "class": directives.class_option}
 
     def run(self):
         env = self.state.document.settings.env
@@ -118,7 +120,7 @@ class BenchTable(Directive):
             spec, _, header = spec.partition("=")
             key, _, fmt = spec.partition(":")
             columns.append((key.strip(), fmt.strip(), header.strip() or key.strip()))
-        table = nodes.table(classes=["bench-table"])
+        table = nodes.table(classes=["bench-table", *self.options.get("class", [])])
         group = nodes.tgroup(cols=len(columns))
         table += group
         for _ in columns:
