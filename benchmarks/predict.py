@@ -14,7 +14,8 @@ bins, word pairs and the periodic embedding, ``from_frame``, a hand-made
 through ``est.predict`` against scikeras' ``predict`` on the same Keras
 model. The first ``predict`` after ``fit``, after ``skmm.load`` and after
 unpickling is timed in fresh child processes (a process that has already
-predicted has its functions traced).
+predicted has its functions traced), for the default model and for the
+seed's LSTM model.
 
     python benchmarks/predict.py [--quick]
 """
@@ -219,19 +220,26 @@ def default_model_rows(quick=False):
 FIRST_ANSWER_CODE = """
 import json, os, pickle, sys, time
 sys.path.insert(0, {here!r})
+from _common import seed_model, seed_router
 from predict import default_data, default_routers
-how, path = {how!r}, {path!r}
+model, how, path = {model!r}, {how!r}, {path!r}
 X, target = default_data(1000)
-router, columns = default_routers()["from_columns"]
+if model == "seed LSTM":
+    router, columns = seed_router(), ["hour", "n_chars", "has_link", "text"]
+    params = dict(model=seed_model)
+else:
+    router, columns = default_routers()["from_columns"]
+    params = {{}}
 X = X[columns]
 row = X.iloc[[0]]
 import skmm
 out = {{}}
 start = time.perf_counter()
 if how == "fit":
-    est = skmm.FunctionalClassifier(router=router, epochs=1, random_state=0).fit(X, target)
+    est = skmm.FunctionalClassifier(router=router, epochs=1, random_state=0, **params).fit(
+        X, target)
 elif how == "load":
-    est = skmm.load(path + ".skmm")
+    est = skmm.load(path + ".skmm", trusted=["_common.seed_model"])
 else:
     with open(path + ".pkl", "rb") as f:
         est = pickle.loads(f.read())
@@ -250,8 +258,12 @@ if how == "fit":
 print("RESULT " + json.dumps(out))
 """
 
+# the models whose first answers are timed: the default model (a graph twin on
+# TensorFlow) and the seed's LSTM model (an XLA twin)
+FIRST_ANSWER_MODELS = ("default model", "seed LSTM")
 
-def first_answers():
+
+def first_answers(models=FIRST_ANSWER_MODELS):
     """First one-row predict after fit, after skmm.load and after unpickling, each fresh.
 
     Each runs in a new process, as a server that loads a model would; the
@@ -260,22 +272,25 @@ def first_answers():
     import tempfile
 
     results = []
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "est")
-        setup, warm_up = {}, None
-        for how, label in (("fit", "fit"), ("load", "skmm.load"), ("unpickle", "unpickling")):
-            got = child_result(FIRST_ANSWER_CODE.format(here=_HERE, how=how, path=path))
-            print(f"first answer after {label}: {json.dumps(got)}")
-            setup[label] = got["setup_s"] * 1000
-            warm_up = got.get("warm_up_ms", warm_up)
-            results.append(Result(
-                f"first predict after {label}, default model", "goal: 200 ms, answers same",
-                200.0, got["first_ms"], "ms", "skmm <= 200 ms",
-                got["first_ms"] <= 200 and got["identical"]))
-        # what fit, skmm.load and unpickling spend warming the predictor up, of their whole
-        for label, ms in setup.items():
-            results.append(info_result("predictor warm-up, default model", f"{label}, whole",
-                                       ms, warm_up, "ms"))
+    for model in models:
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "est")
+            setup, warm_up = {}, None
+            for how, label in (("fit", "fit"), ("load", "skmm.load"),
+                               ("unpickle", "unpickling")):
+                got = child_result(FIRST_ANSWER_CODE.format(here=_HERE, model=model, how=how,
+                                                            path=path))
+                print(f"first answer after {label}, {model}: {json.dumps(got)}")
+                setup[label] = got["setup_s"] * 1000
+                warm_up = got.get("warm_up_ms", warm_up)
+                results.append(Result(
+                    f"first predict after {label}, {model}", "goal: 200 ms, answers same",
+                    200.0, got["first_ms"], "ms", "skmm <= 200 ms",
+                    got["first_ms"] <= 200 and got["identical"]))
+            # what fit, skmm.load and unpickling spend warming the predictor up, of their whole
+            for label, ms in setup.items():
+                results.append(info_result(f"predictor warm-up, {model}", f"{label}, whole",
+                                           ms, warm_up, "ms"))
     return results
 
 

@@ -16,19 +16,29 @@ rule that depends on nothing but the backend and the compile settings:
   GRU, ...; ``Bidirectional``): through XLA (a twin of the model that shares
   its layers and weights, with ``jit_compile=True``). XLA fuses the step
   loop: one-row predictions of the seed's LSTM model run about 4x as fast
-  (0.8 ms against 3 ms), which pays for the compile (about 0.6 s per padded
-  batch size, on the first call of that size).
+  (0.8 ms against 3 ms a call) and batches of 1,024 rows about 1.8x. Each
+  padded batch size compiles on its first call (about 0.5 s of CPU), so the
+  one-row size is compiled ahead, by :meth:`Predictor.warm_up`.
 * TensorFlow, any other graph of layers (the default architecture's mean
   text encoder, Dense, Embedding, convolutions): a twin with
   ``jit_compile=False``, Keras' graph function. XLA would save about
-  0.15 ms a row-call there and costs 0.4-0.8 s to compile each batch size,
-  which users meet as a slow first answer after ``fit``, ``skmm.load`` or
-  unpickling; the graph function is traced in about 60 ms.
+  0.15 ms a row-call there and costs 0.4-0.8 s to compile each batch size;
+  the graph function is traced in about 60 ms.
 * TensorFlow, when the user set ``compile__jit_compile``, or the model is
   not a graph of layers, or Keras says it cannot be compiled with XLA: the
   model's own predict function.
 * JAX: the model's own predict function, which JAX always compiles.
 * PyTorch: the model's own predict function, as Keras sets it.
+
+At the end of ``fit``, in ``skmm.load`` and on unpickling, a twin (graph or
+XLA) runs one row of zeros through the padding and the function a one-row
+``predict`` uses (:meth:`Predictor.warm_up`), so the first answer comes as
+fast as the next ones. For a recurrent model this is the XLA compile, about
+0.5 s of CPU added to each ``fit``, load and unpickling, against about 2 ms
+saved on every later one-row call: a graph twin would cost about 0.1 s to
+trace but 3 ms a row-call instead of 0.8 ms (``benchmarks/predict.py``
+reports the first answers and the warm-up's share). Other batch sizes still
+compile (XLA) or trace (graph) on their first call.
 
 So the first and the thousandth call, and a pickled or loaded copy, run the
 same compiled function on the same padded shapes and give the same numbers.
@@ -62,7 +72,8 @@ class Predictor:
         to probabilities (:meth:`skmm.heads.HeadKind.inverse_link`).
     xla : bool
         On TensorFlow, predict through a twin of ``model``: XLA-compiled when
-        the model has a recurrent layer, Keras' graph function otherwise.
+        the model has a recurrent layer, Keras' graph function otherwise;
+        :meth:`warm_up` makes its one-row function ahead of the first call.
         False: through ``model``'s own predict function.
 
     Attributes
@@ -106,19 +117,21 @@ class Predictor:
         return {h: self.links[h](r) if h in self.links else r for h, r in raw.items()}
 
     def warm_up(self, specs):
-        """Trace the one-row batch now, as every later one-row call runs it.
+        """Trace (or XLA-compile) the one-row batch now, as every later one-row call runs it.
 
-        Only for a TensorFlow graph twin (no XLA), where tracing costs about
-        60 ms, so that the first answer after ``fit``, ``skmm.load`` or
-        unpickling is as fast as the next ones. A row of zeros of each
-        input's spec'd shape and dtype (``specs``: input name ->
+        For a TensorFlow twin, so that the first answer after ``fit``,
+        ``skmm.load`` or unpickling is as fast as the next ones: a graph twin
+        traces in about 60 ms (the default model), an XLA twin (a recurrent
+        model) compiles in about 0.5 s of CPU. A row of zeros of each input's
+        spec'd shape and dtype (``specs``: input name ->
         :class:`~skmm.specs.InputSpec`, what routing X gives) goes through
         the same padding and the same function as a one-row ``predict``, so
-        the function later calls find is the one traced here. An XLA
-        compile (0.4-0.8 s per batch size) is not done ahead: it would
-        slow every ``fit`` and load by that much.
+        the function later calls find is the one made here. Should XLA
+        refuse an op, the model's own function takes over here, before any
+        answer is given (see :meth:`__call__`). The model's own function
+        (JAX, PyTorch, ``compile__jit_compile`` set) is left to its first call.
         """
-        if self._answered or self.uses_xla or self.runner is self.model or not specs:
+        if self._answered or self.runner is self.model or not specs:
             return
         try:
             zeros = {name: np.zeros((1, *specs[name].shape), dtype=specs[name].dtype)

@@ -3,9 +3,10 @@
 The shortcuts under test: the small-batch path of ``InputRouter.transform``
 (``skmm._small_batch``), the per-token vocabulary lookup for a few tokens and
 the ASCII punctuation strip (``skmm._tokenize``), the graph twin (no XLA) for
-models without a recurrent layer and its one-row warm-up at the end of
-``fit``, on ``skmm.load`` and on unpickling (``skmm._predict``). Speed itself
-is measured in ``benchmarks/predict.py``, not here.
+models without a recurrent layer, the XLA twin for models with one, and their
+one-row warm-up at the end of ``fit``, on ``skmm.load`` and on unpickling
+(``skmm._predict``). Speed itself is measured in ``benchmarks/predict.py``,
+not here.
 """
 
 import pickle
@@ -241,8 +242,66 @@ def test_warm_up_traces_the_function_later_one_row_calls_run(fitted, tmp_path):
         assert _tracing_count(copy) == traced, how  # and every one-row call found it
 
 
-def test_first_answer_equals_the_thousandth_after_fit_load_and_unpickling(fitted, tmp_path):
+@pytest.fixture(scope="module")
+def fitted_lstm():
+    """The default architecture with an LSTM text encoder: an XLA twin on TensorFlow."""
+    X = _table(240)
+    est = FunctionalClassifier(router=_routers()["from_columns"], epochs=1, batch_size=32,
+                               random_state=0, model__text_encoder="lstm").fit(X, _target(X))
+    return est, _table(40, seed=2)
+
+
+@needs_tensorflow
+def test_recurrent_models_first_answer_runs_the_xla_function_compiled_ahead(fitted_lstm,
+                                                                          tmp_path):
+    est, X = fitted_lstm
+    path = tmp_path / "est.skmm"
+    skmm.save(est, path)
+    copies = {"fit": est, "pickle": pickle.loads(pickle.dumps(est)), "load": skmm.load(path)}
+    for how, copy in copies.items():
+        predictor = copy._predictor
+        assert predictor.uses_xla and predictor.runner.jit_compile, how
+        assert predictor.runner is not copy.model_, how
+        # run once on one row before any predict: fit, load and unpickling compiled it
+        assert _tracing_count(copy) == 1, how
+        calls = []
+        original = predictor.runner.predict_on_batch
+        predictor.runner.predict_on_batch = lambda x, calls=calls, f=original: (
+            calls.append(len(x[0])) or f(x))
+        try:
+            for i in range(5):
+                copy.predict(X.iloc[[i]])
+        finally:
+            del predictor.runner.predict_on_batch
+        assert calls == [1] * 5, how  # the XLA twin answered every one-row call ...
+        assert _tracing_count(copy) == 1, how  # ... with the function made ahead
+        assert predictor.uses_xla, how
+
+
+def test_xla_refusal_is_met_in_the_warm_up_before_any_answer(fitted, monkeypatch):
     est, X = fitted
+    expected = est.predict_proba(X.iloc[:3])
+    predictor = _predict.Predictor(est.model_, est._wiring, {}, xla=True)
+    calls = {"n": 0}
+
+    class Refused:
+        def predict_on_batch(self, x):
+            calls["n"] += 1
+            raise RuntimeError("XLA could not compile an op")
+
+    predictor.runner, predictor.uses_xla = Refused(), True
+    predictor.warm_up(est.input_specs_)
+    # the model's own function took over in the warm-up, for good
+    assert calls["n"] == 1 and predictor.runner is est.model_ and not predictor.uses_xla
+    monkeypatch.setattr(est, "_predictor", predictor)
+    np.testing.assert_allclose(est.predict_proba(X.iloc[:3]), expected, rtol=1e-5)
+    assert calls["n"] == 1
+
+
+@pytest.mark.parametrize("model", ["default", "lstm"])
+def test_first_answer_equals_the_thousandth_after_fit_load_and_unpickling(model, request,
+                                                                          tmp_path):
+    est, X = request.getfixturevalue("fitted" if model == "default" else "fitted_lstm")
     rows = [X.iloc[[i]] for i in range(4)]
     first = [est.predict(r) for r in rows]
     first_proba = [est.predict_proba(r) for r in rows]
