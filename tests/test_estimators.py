@@ -405,7 +405,7 @@ def test_auto_batch_size_and_learning_rate_follow_the_data_size(reviews):
     from skmm import _training
 
     assert [_training.auto_batch_size(n) for n in (100, 2896, 4000, 8000, 16000, 10**6)] == [
-        32, 32, 64, 128, 256, 256]
+        32, 32, 64, 128, 256, 1024]
     assert _training.auto_learning_rate(32) == pytest.approx(1e-3)
     assert _training.auto_learning_rate(256) == pytest.approx(1e-3 * 8 ** 0.5)
     X, y = reviews

@@ -1,5 +1,6 @@
-"""skmm's early stopping: the callbacks it adds, the weight average it ends with, and
-progress and early stopping as a user sets them through the estimator."""
+"""skmm's training settings: the "auto" batch size and learning rate; early stopping: the
+callbacks it adds, the weight average it ends with, and progress and early stopping as a user
+sets them through the estimator."""
 
 import functools
 
@@ -9,7 +10,13 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV
 
-from skmm._training import WeightAverage, add_early_stopping
+from skmm._training import (
+    WeightAverage,
+    add_early_stopping,
+    auto_batch_size,
+    auto_learning_rate,
+    batch_and_learning_rate,
+)
 
 make_est_longer = functools.partial(conftest.make_est, epochs=3, optimizer__learning_rate=0.01)
 
@@ -31,6 +38,25 @@ def play(model, val_losses):
         callback.on_epoch_end(epoch, {"val_loss": loss})
     callback.on_train_end()
     return model.get_weights()
+
+
+@pytest.mark.parametrize("n, batch", [
+    (2896, 32), (11586, 256), (23170, 256), (23171, 512), (46340, 512), (46341, 1024),
+    (200_000, 1024), (10**7, 1024),
+])
+def test_auto_batch_size_grows_to_1024_on_large_data(n, batch):
+    # the power of two nearest n / 64: large data trains in fewer, larger steps, up to 1024
+    assert auto_batch_size(n) == batch
+
+
+def test_auto_learning_rate_follows_the_square_root_of_the_large_batches():
+    assert batch_and_learning_rate("auto", "auto", 200_000) == (
+        1024, pytest.approx(1e-3 * 32 ** 0.5))
+    assert auto_learning_rate(512) == pytest.approx(4e-3)
+    # split over 3 devices, the largest auto batch rounds up to a multiple of 3
+    assert batch_and_learning_rate("auto", "auto", 200_000, shards=3)[0] == 1026
+    # a number given keeps its batch size whatever the data size
+    assert batch_and_learning_rate(256, "auto", 200_000) == (256, pytest.approx(1e-3 * 8 ** 0.5))
 
 
 def test_training_ends_with_the_mean_from_the_epoch_before_the_best_one():
