@@ -281,7 +281,7 @@ def test_recurrent_models_first_answer_runs_the_xla_function_compiled_ahead(fitt
 def test_xla_refusal_is_met_in_the_warm_up_before_any_answer(fitted, monkeypatch):
     est, X = fitted
     expected = est.predict_proba(X.iloc[:3])
-    predictor = _predict.Predictor(est.model_, est._wiring, {}, xla=True)
+    predictor = _predict.Predictor(est.model_, est._wiring, est._predictor.links, xla=True)
     calls = {"n": 0}
 
     class Refused:
