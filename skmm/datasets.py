@@ -82,7 +82,7 @@ def load_tweets():
     X = pd.DataFrame(
         {
             "text": text,
-            "year": when.dt.year + when.dt.dayofyear / 366.0,
+            "year": when.dt.year + when.dt.day_of_year / 366.0,
             "hour": when.dt.hour.astype(float),
             "n_chars": text.str.len().astype(float),
             "has_link": text.str.contains("http", regex=False).astype(float),
