@@ -254,11 +254,14 @@ def numeric_input(columns, inp):
 
 def decode_head(raw, head):
     """One head's model output -> ``{output key: tensor}`` (labels, probabilities, values)."""
-    raw = tf.reshape(tf.cast(raw, tf.float64), [-1, head.n_outputs])
+    raw = tf.cast(raw, tf.float64)
     kind = head.kind
+    if kind in ("binary", "multiclass", "multilabel-indicator") and head.logits:
+        raw = tf.nn.softmax(raw, axis=-1) if kind == "multiclass" else tf.sigmoid(raw)
+    if raw.shape.rank == 3:  # ensemble members: their probabilities or values, averaged
+        raw = tf.reduce_mean(raw, axis=1)
+    raw = tf.reshape(raw, [-1, head.n_outputs])
     if kind in ("binary", "multiclass", "multilabel-indicator"):
-        if head.logits:
-            raw = tf.nn.softmax(raw, axis=-1) if kind == "multiclass" else tf.sigmoid(raw)
         if kind != "multilabel-indicator":
             classes = tf.constant(head.classes, dtype=head.label_dtype)
         if kind == "binary":

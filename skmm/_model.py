@@ -33,11 +33,16 @@ class Wiring:
         The structure the model's ``inputs`` were built with.
     output_order : list of str
         Heads in the model's output order.
+    members : tuple of int or None
+        Per output (in output order), the number of ensemble members when the
+        output has shape ``(batch, members, units)`` (the default model with
+        ``members > 1``), else None. Empty: no output has members.
     """
 
     input_order: list
     input_structure: str
     output_order: list
+    members: tuple = ()
 
     def model_x(self, arrays):
         """Inputs in the structure the model was built with (one tensor, list or dict)."""
@@ -52,10 +57,20 @@ class Wiring:
         out = [per_head[h] for h in self.output_order]
         return out[0] if len(out) == 1 else out
 
+    def model_targets(self, per_head):
+        """Per-head arrays (encoded targets or sample weights) as :meth:`model_y`, each
+        repeated for every member of an output that has ensemble members, so that each
+        member is trained on its own loss."""
+        if not any(self.members):
+            return self.model_y(per_head)
+        k = dict(zip(self.output_order, self.members, strict=True))
+        return self.model_y({h: y if not k[h] else np.repeat(np.expand_dims(y, 1), k[h], axis=1)
+                             for h, y in per_head.items()})
+
     def model_data(self, rows, weighted):
         """:class:`~skmm._rows.Rows` as Keras' ``(x, y)``, plus the weights when ``weighted``."""
-        data = (self.model_x(rows.inputs), self.model_y(rows.targets))
-        return data + (self.model_y(rows.weights),) if weighted else data
+        data = (self.model_x(rows.inputs), self.model_targets(rows.targets))
+        return data + (self.model_targets(rows.weights),) if weighted else data
 
     def by_head(self, outputs):
         """A model's outputs (array, list or dict) as ``{head: ndarray}``."""
@@ -148,7 +163,23 @@ def wire(model, meta):
                 f"Output {name!r} has {width} units but head {name!r} ({head.kind}) needs "
                 f"{head.n_outputs}{head.head_kind.outputs_meaning(head)}."
             )
-    return Wiring(input_order, input_structure, output_order)
+    return Wiring(input_order, input_structure, output_order, output_members(model))
+
+
+def output_members(model):
+    """Per output, its number of ensemble members (outputs shaped ``(batch, members,
+    units)``), or None; an empty tuple when no output has members."""
+    members = tuple(o.shape[1] if len(o.shape) == 3 else None for o in model.outputs)
+    return members if any(members) else ()
+
+
+def member_mean(link=None):
+    """A head's outputs -> its prediction: ``link`` (the inverse link of a head whose model
+    gives logits) applied, then, for an output with ensemble members, their mean."""
+    def finish(raw):
+        values = raw if link is None else link(raw)
+        return values.mean(axis=1) if np.ndim(values) == 3 else values
+    return finish
 
 
 def _output_layers(model, order):

@@ -3,8 +3,10 @@
 The seed's design, generalised: a tower per input (numeric: periodic embedding and Dense; tokens:
 Embedding then an encoder), Concatenate, shared Dense layers, one head per
 target with the activation its kind needs (a quantile head: one unit per level, made
-monotone by :class:`skmm.quantiles.NonCrossingQuantiles`). Every size is a keyword a user can
-tune through the estimator's ``model__*`` parameters.
+monotone by :class:`skmm.quantiles.NonCrossingQuantiles`); by default three such networks in
+one model, their outputs stacked per head (:class:`skmm.layers.MemberStack`) and averaged by
+the estimator. Every size is a keyword a user can tune through the estimator's ``model__*``
+parameters.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import keras
 
 from .heads import get_kind
-from .layers import MaskedMean, PeriodicEmbedding
+from .layers import MaskedMean, MemberStack, PeriodicEmbedding
 from .meta import ModelMeta, layer_name
 
 __all__ = ["default_model", "head_activation", "TEXT_ENCODERS"]
@@ -55,6 +57,7 @@ def default_model(
     hidden_units=(64,),
     dropout=0.1,
     activation="relu",
+    members=3,
 ):
     """Build the default multi-input, multi-output model (uncompiled).
 
@@ -86,6 +89,13 @@ def default_model(
         Dropout after each shared Dense layer (0 disables it).
     activation : str, default="relu"
         Activation of the numeric and shared Dense layers.
+    members : int, default=3
+        Train this many whole networks at once on the same batches, each
+        from its own random start and with its own loss, and average them
+        at prediction (a deep ensemble in one model). Each output then has
+        shape ``(batch, members, units)`` (:class:`skmm.layers.MemberStack`);
+        the estimator averages the members' probabilities or values. 1: one
+        network.
 
     Returns
     -------
@@ -114,33 +124,48 @@ def default_model(
     def own(name):  # a layer of the model's own, never named like an output
         return layer_name(name, outputs_named)
 
-    inputs, towers = [], []
-    for name, spec in meta.inputs.items():
-        inp = keras.Input(shape=spec.shape, dtype=spec.dtype, name=name)
-        inputs.append(inp)
-        if spec.kind == "tokens":
-            towers.append(
-                _text_tower(inp, lambda suffix, n=name: own(f"{n}_{suffix}"), text_encoder,
-                            embedding_dim, text_units, spec.vocabulary_size, conv_kernel_size)
-            )
-        else:
-            x = inp if len(spec.shape) == 1 else keras.layers.Flatten(name=own(f"{name}_flat"))(inp)
+    inputs = [keras.Input(shape=spec.shape, dtype=spec.dtype, name=name)
+              for name, spec in meta.inputs.items()]
+
+    def network(tag):  # one whole network on the shared inputs, its layers' names end in tag
+        towers = []
+        for inp, (name, spec) in zip(inputs, meta.inputs.items(), strict=True):
+            if spec.kind == "tokens":
+                towers.append(
+                    _text_tower(inp, lambda suffix, n=name: own(f"{n}_{suffix}{tag}"),
+                                text_encoder, embedding_dim, text_units,
+                                spec.vocabulary_size, conv_kernel_size)
+                )
+                continue
+            x = inp if len(spec.shape) == 1 else keras.layers.Flatten(
+                name=own(f"{name}_flat{tag}"))(inp)
             if numeric_embedding == "periodic":  # the values' embeddings beside x
                 values = x if spec.n_values is None else x[:, :spec.n_values]
-                x = keras.layers.Concatenate(name=own(f"{name}_with_periodic"))(
-                    [x, PeriodicEmbedding(name=own(f"{name}_periodic"))(values)])
-            towers.append(
-                keras.layers.Dense(numeric_units, activation=activation,
-                                   name=own(f"{name}_dense"))(x)
-            )
-    x = towers[0] if len(towers) == 1 else keras.layers.Concatenate(name=own("concatenate"))(towers)
-    for i, units in enumerate(hidden_units):
-        x = keras.layers.Dense(units, activation=activation, name=own(f"shared_dense_{i}"))(x)
-        if dropout:
-            x = keras.layers.Dropout(dropout, name=own(f"shared_dropout_{i}"))(x)
-    # each head kind makes its own output (a Dense layer with the kind's activation, or more)
-    outputs = [head.head_kind.build_output(head, x, meta.output_names[name], own)
-               for name, head in meta.heads.items()]
+                x = keras.layers.Concatenate(name=own(f"{name}_with_periodic{tag}"))(
+                    [x, PeriodicEmbedding(name=own(f"{name}_periodic{tag}"))(values)])
+            towers.append(keras.layers.Dense(numeric_units, activation=activation,
+                                             name=own(f"{name}_dense{tag}"))(x))
+        x = towers[0] if len(towers) == 1 else keras.layers.Concatenate(
+            name=own(f"concatenate{tag}"))(towers)
+        for i, units in enumerate(hidden_units):
+            x = keras.layers.Dense(units, activation=activation,
+                                   name=own(f"shared_dense_{i}{tag}"))(x)
+            if dropout:
+                x = keras.layers.Dropout(dropout, name=own(f"shared_dropout_{i}{tag}"))(x)
+        # each head kind makes its own output (a Dense layer with the kind's activation, or
+        # more); a member's outputs are named apart, their stack takes the head's name
+        return [head.head_kind.build_output(
+                    head, x, own(f"{meta.output_names[name]}{tag}") if tag
+                    else meta.output_names[name], lambda suffix: own(f"{suffix}{tag}"))
+                for name, head in meta.heads.items()]
+
+    if members == 1:
+        outputs = network("")
+    else:
+        per_member = [network(f"_member{i}") for i in range(members)]
+        outputs = [MemberStack(activation=head.head_kind.activation,
+                               name=meta.output_names[name])([m[j] for m in per_member])
+                   for j, (name, head) in enumerate(meta.heads.items())]
     return keras.Model(
         inputs=inputs[0] if len(inputs) == 1 else inputs,
         outputs=outputs[0] if len(outputs) == 1 else outputs,

@@ -27,7 +27,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import _distribution, _inputs, _params, _predict, _training, history, scoring
-from ._model import Wiring, build_model, compile_model, wire
+from ._model import Wiring, build_model, compile_model, member_mean, output_members, wire
 from ._rows import Rows
 from ._seeding import scoped_seed, seed_of
 from .heads import class_heads
@@ -440,7 +440,8 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
 
     @property
     def _wiring(self):
-        return Wiring(self.input_order_, self.input_structure_, self.output_order_)
+        return Wiring(self.input_order_, self.input_structure_, self.output_order_,
+                      output_members(self.model_))
 
     def _train(self, rows, epochs, stop_early=False, seed=None, shards=1):
         """Step 4: one ``model.fit`` on ``rows``, everything routed (an extension point)."""
@@ -458,8 +459,8 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
             kwargs["validation_data"] = wiring.model_data(held_out, weighted)
         return self.model_.fit(
             wiring.model_x(train.inputs),
-            wiring.model_y(train.targets),
-            sample_weight=wiring.model_y(train.weights) if weighted else None,
+            wiring.model_targets(train.targets),
+            sample_weight=wiring.model_targets(train.weights) if weighted else None,
             epochs=epochs,
             batch_size=self.batch_size_,
             callbacks=callbacks,
@@ -481,8 +482,12 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
         heads = self.targets_.heads_
         links = {h: heads[h].head_kind.inverse_link
                  for h, logits in self.from_logits_.items() if logits}
+        wiring = self._wiring
+        for h, k in zip(wiring.output_order, wiring.members, strict=False):
+            if k:  # each member's probabilities or values, then their mean
+                links[h] = member_mean(links.get(h))
         xla = "jit_compile" not in _params.routed(self._routed_params(), "compile")
-        self._predictor = _predict.Predictor(self.model_, self._wiring, links, xla=xla)
+        self._predictor = _predict.Predictor(self.model_, wiring, links, xla=xla)
         if warm:
             self._predictor.warm_up(getattr(self, "input_specs_", None))
 

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-__all__ = ["MaskedMean", "PeriodicEmbedding"]
+__all__ = ["MaskedMean", "MemberStack", "PeriodicEmbedding"]
 
 
 @keras.saving.register_keras_serializable(package="skmm")
@@ -103,3 +103,42 @@ class PeriodicEmbedding(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "n_frequencies": self.n_frequencies,
                 "units": self.units, "sigma": self.sigma}
+
+
+@keras.saving.register_keras_serializable(package="skmm")
+class MemberStack(keras.layers.Layer):
+    """Stack the same output of several ensemble members: k tensors ``(batch, ...)`` in,
+    one ``(batch, k, ...)`` out.
+
+    Parameters
+    ----------
+    activation : str, optional
+        The activation the members' output layers end with ("sigmoid",
+        "linear", ...), recorded (not applied) so the output can be checked
+        as the members' would be.
+
+    Examples
+    --------
+    >>> import numpy as np, keras
+    >>> from skmm.layers import MemberStack
+    >>> a, b = keras.Input((3,)), keras.Input((3,))
+    >>> model = keras.Model([a, b], MemberStack()([a, b]))
+    >>> model.predict_on_batch([np.zeros((2, 3)), np.ones((2, 3))]).shape
+    (2, 2, 3)
+    """
+
+    def __init__(self, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        # what the members' output layers end with, so that whoever checks the output
+        # (are these logits or probabilities?) reads the members' activation
+        self.activation = activation
+
+    def call(self, inputs):
+        return ops.stack(inputs, axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation}
+
+    def compute_output_shape(self, input_shape):
+        first = input_shape[0]
+        return (first[0], len(input_shape), *first[1:])

@@ -125,7 +125,9 @@ class PinballLoss(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         y_pred = ops.convert_to_tensor(y_pred)
-        y_true = ops.cast(ops.reshape(y_true, (-1, 1)), y_pred.dtype)
+        # one target per row (per row and ensemble member), beside that row's levels
+        y_true = ops.expand_dims(ops.reshape(ops.cast(y_true, y_pred.dtype),
+                                             ops.shape(y_pred)[:-1]), -1)
         levels = ops.cast(ops.convert_to_tensor(np.array(self.quantiles)), y_pred.dtype)
         residual = y_true - y_pred
         return ops.mean(ops.maximum(levels * residual, (levels - 1.0) * residual), axis=-1)
@@ -162,16 +164,17 @@ class NonCrossingQuantiles(keras.layers.Layer):
         self.median_index = int(median_index)
 
     def call(self, inputs):
-        m = self.median_index
-        median = inputs[:, m:m + 1]
+        m = self.median_index  # levels lie along the last axis (after any member axis)
+        median = inputs[..., m:m + 1]
         parts = []
         if m > 0:  # below: the median minus the gaps summed outward, nearest gap last
-            below = ops.softplus(inputs[:, :m])
-            parts.append(median - ops.flip(ops.cumsum(ops.flip(below, axis=1), axis=1), axis=1))
+            below = ops.softplus(inputs[..., :m])
+            parts.append(median - ops.flip(ops.cumsum(ops.flip(below, axis=-1), axis=-1),
+                                           axis=-1))
         parts.append(median)
         if inputs.shape[-1] is None or m + 1 < inputs.shape[-1]:
-            parts.append(median + ops.cumsum(ops.softplus(inputs[:, m + 1:]), axis=1))
-        return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=1)
+            parts.append(median + ops.cumsum(ops.softplus(inputs[..., m + 1:]), axis=-1))
+        return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -29,7 +29,7 @@ def layer_types(model):
 
 
 def test_inputs_and_heads_are_named_and_shaped():
-    model = architectures.default_model(meta())
+    model = architectures.default_model(meta(), members=1)
     assert [t.name for t in model.inputs] == ["numeric", "review"]
     assert model.output_names == ["label", "flag", "tags", "price", "xy"]
     assert [o.shape[-1] for o in model.outputs] == [4, 1, 3, 1, 2]
@@ -39,7 +39,7 @@ def test_inputs_and_heads_are_named_and_shaped():
 
 
 def test_token_input_gets_embedding_sized_from_vocabulary():
-    model = architectures.default_model(meta(), embedding_dim=8)
+    model = architectures.default_model(meta(), embedding_dim=8, members=1)
     emb = model.get_layer("review_embedding")
     assert emb.input_dim == 500 and emb.output_dim == 8
     assert model.get_layer("numeric_dense").units == 64
@@ -50,7 +50,7 @@ def test_token_input_gets_embedding_sized_from_vocabulary():
     [("mean", "MaskedMean"), ("lstm", "LSTM"), ("gru", "GRU"), ("conv", "Conv1D")],
 )
 def test_text_encoder_choice(encoder, layer):
-    model = architectures.default_model(meta(), text_encoder=encoder, text_units=5)
+    model = architectures.default_model(meta(), text_encoder=encoder, text_units=5, members=1)
     assert layer in layer_types(model)
     x = {"numeric": np.zeros((2, 3), "float32"), "review": np.ones((2, 12), "int32")}
     outputs = model.predict_on_batch([x["numeric"], x["review"]])
@@ -61,10 +61,29 @@ def test_text_encoder_choice(encoder, layer):
 
 
 def test_shared_layers_and_dropout_are_tunable():
-    model = architectures.default_model(meta(), hidden_units=(32, 16), dropout=0.0)
+    model = architectures.default_model(meta(), hidden_units=(32, 16), dropout=0.0, members=1)
     dense = [layer.units for layer in model.layers if layer.name.startswith("shared_dense")]
     assert dense == [32, 16]
     assert "Dropout" not in layer_types(model)
+
+
+def test_members_are_whole_networks_stacked_per_head():
+    model = architectures.default_model(meta(), members=3, embedding_dim=8)
+    assert model.output_names == ["label", "flag", "tags", "price", "xy"]
+    # each head's output stacks its three members' outputs, and says what they end with
+    stacks = {n: model.get_layer(n) for n in model.output_names}
+    assert {type(layer).__name__ for layer in stacks.values()} == {"MemberStack"}
+    assert {n: layer.activation for n, layer in stacks.items()} == {
+        "label": "softmax", "flag": "sigmoid", "tags": "sigmoid", "price": "linear",
+        "xy": "linear"}
+    x = [np.zeros((2, 3), "float32"), np.ones((2, 12), "int32")]
+    outputs = model.predict_on_batch(x)
+    assert [o.shape for o in outputs] == [(2, 3, 4), (2, 3, 1), (2, 3, 3), (2, 3, 1), (2, 3, 2)]
+    # whole networks: each member has its own embedding, from its own random start
+    tables = [model.get_layer(f"review_embedding_member{i}").get_weights()[0] for i in range(3)]
+    assert all(t.shape == (500, 8) for t in tables)
+    assert not np.allclose(tables[0], tables[1]) and not np.allclose(tables[1], tables[2])
+    assert not np.allclose(outputs[3][:, 0], outputs[3][:, 1])
 
 
 def test_unknown_encoder_is_named():
@@ -75,16 +94,16 @@ def test_unknown_encoder_is_named():
 def test_single_input_single_output_model_is_not_wrapped_in_lists():
     m = ModelMeta(inputs={"features": InputSpec("features", "numeric", (2,), "float32")},
                   heads={"y": HeadSpec("y", "continuous", 1)})
-    model = architectures.default_model(m)
+    model = architectures.default_model(m, members=1)
     assert isinstance(model.input, keras.KerasTensor)
     assert model.predict_on_batch(np.zeros((1, 2), "float32")).shape == (1, 1)
 
 
 def test_numbers_get_a_periodic_embedding_unless_asked_not_to():
-    model = architectures.default_model(meta())
+    model = architectures.default_model(meta(), members=1)
     periodic = model.get_layer("numeric_periodic")
     assert periodic.output.shape[-1] == 3 * periodic.units
-    plain = architectures.default_model(meta(), numeric_embedding="none")
+    plain = architectures.default_model(meta(), numeric_embedding="none", members=1)
     assert "PeriodicEmbedding" not in layer_types(plain)
     with pytest.raises(ValueError, match="model__numeric_embedding.*'periodic'"):
         architectures.default_model(meta(), numeric_embedding="plr")
@@ -126,3 +145,41 @@ def test_periodic_embedding_round_trips_through_its_config():
     copy.set_weights(layer.get_weights())
     np.testing.assert_allclose(keras.ops.convert_to_numpy(copy(x)), out, rtol=1e-6)
     assert copy.get_config()["sigma"] == 0.5 and out.shape == (4, 4)
+
+
+def test_estimator_answers_with_the_mean_of_its_members(reviews):
+    # each member's probabilities (after the logits' link, if any) and values, then their
+    # mean: what predict_proba and predict give, with sample weights and a masked label
+    from conftest import make_est
+    from scipy.special import expit
+
+    X, y = reviews
+    y = y.copy()
+    y.loc[y.index[:20], "rating"] = np.nan  # masked for that head, not learned
+    weights = np.linspace(0.5, 2.0, len(X))
+    est = make_est(epochs=2, model__members=3).fit(X, y, sample_weight=weights)
+    assert est._wiring.members == (3, 3)
+    arrays = est._input_arrays(X.iloc[:16])
+    raw = est._wiring.by_head(est.model_.predict_on_batch(est._wiring.model_x(arrays)))
+    members = raw["sentiment"][:, :, 0]
+    if est.from_logits_["sentiment"]:
+        members = expit(members)
+    assert members.shape == (16, 3) and members.std(axis=1).max() > 0  # they differ
+    np.testing.assert_allclose(est.predict_proba(X.iloc[:16])["sentiment"][:, 1],
+                               members.mean(axis=1), rtol=1e-5, atol=1e-6)
+    head = est.targets_.heads_["rating"]
+    values = raw["rating"][:, :, 0].mean(axis=1) * head.scale[0] + head.mean[0]
+    np.testing.assert_allclose(est.predict(X.iloc[:16])["rating"], values, rtol=1e-5)
+    assert np.isfinite(est.history_.to_numpy(dtype=float)).all()
+
+
+def test_each_member_is_trained_on_its_own_copy_of_the_targets():
+    from skmm._model import Wiring
+
+    wiring = Wiring(["x"], "single", ["label", "price"], (3, None))
+    label, price = np.array([0, 2, 1]), np.array([[1.0], [2.0], [3.0]])
+    targets = wiring.model_targets({"label": label, "price": price})
+    assert targets[0].shape == (3, 3) and (targets[0] == label[:, None]).all()
+    assert targets[1] is price  # an output without members takes its targets as they are
+    weights = wiring.model_targets({"label": np.ones(3), "price": np.ones(3)})
+    assert weights[0].shape == (3, 3) and weights[1].shape == (3,)

@@ -30,6 +30,11 @@ def test_batches_match_keras_predict(fitted, reviews):
     X, _ = reviews
     arrays = fitted.router_.transform(X)
     expected = fitted.model_.predict(fitted._wiring.model_x(arrays), verbose=0)
+    # the default model's three members, each through its head's link, then their mean
+    links = fitted._predictor.links
+    expected = [links[h](out) if h in links else out
+                for h, out in zip(fitted.output_order_, expected, strict=True)]
+    assert all(out.ndim == 2 for out in expected)
     tolerance = float32_tolerance(rtol=1e-5, atol=1e-6)
     for rows in (slice(0, 1), slice(0, 3), slice(0, 100), slice(None)):
         raw = fitted._raw_predict(X.iloc[rows])
@@ -121,7 +126,8 @@ def test_the_predict_path_is_decided_once_and_leaves_the_model_alone(reviews):
 def test_xla_failure_before_any_answer_falls_back_for_good(fitted, reviews, monkeypatch):
     X, _ = reviews
     expected = fitted.predict(X.iloc[:4])
-    predictor = _predict.Predictor(fitted.model_, fitted._wiring, {}, xla=True)
+    predictor = _predict.Predictor(fitted.model_, fitted._wiring, fitted._predictor.links,
+                                   xla=True)
     calls = {"n": 0}
 
     class Flaky:

@@ -45,7 +45,7 @@ def fitted():
     y = y.copy()
     y.loc[y.index[5], "rating"] = np.nan  # a missing label in the quantile head
     train, test = slice(0, 480), slice(480, None)
-    est = make_est(targets=quantile_targets()).fit(X.iloc[train], y.iloc[train])
+    est = make_est(targets=quantile_targets(), model__members=3).fit(X.iloc[train], y.iloc[train])
     return est, X.iloc[test], y.iloc[test]
 
 
@@ -58,7 +58,7 @@ def test_predict_is_the_median_and_quantiles_rise_in_a_frame(fitted):
     est, X, y = fitted
     head = est.targets_.heads_["rating"]
     assert head.kind == "quantile" and head.quantiles == LEVELS and head.n_outputs == 3
-    assert est.model_.get_layer("rating").__class__ is NonCrossingQuantiles
+    assert est.model_.get_layer("rating_member0").__class__ is NonCrossingQuantiles
     q = est.predict_quantiles(X)
     assert list(q.columns) == ["rating_q0.05", "rating_q0.5", "rating_q0.95"]
     assert q.index.equals(X.index) and (q.dtypes == np.float64).all()
@@ -178,12 +178,16 @@ def test_default_model_gives_a_quantile_head_one_monotone_unit_per_level():
         inputs={"numeric": skmm.InputSpec("numeric", "numeric", (3,), "float32")},
         heads={"price": HeadSpec("price", "quantile", 5, quantiles=levels),
                "flag": HeadSpec("flag", "binary", 1, classes=np.arange(2))})
-    model = skmm.architectures.default_model(meta)
+    model = skmm.architectures.default_model(meta, members=1)
     assert model.output_names == ["price", "flag"]
     assert [o.shape[-1] for o in model.outputs] == [5, 1]
     assert model.get_layer("price").median_index == 2
     x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32") * 10
     assert _monotone(model.predict_on_batch(x)[0])
+    # with ensemble members, every member's levels rise too (and so does their mean)
+    members = skmm.architectures.default_model(meta, members=3).predict_on_batch(x)[0]
+    assert members.shape == (64, 3, 5)
+    assert all(_monotone(members[:, i]) for i in range(3)) and _monotone(members.mean(axis=1))
 
 
 def test_users_model_width_is_checked_and_crossing_outputs_are_sorted(reviews):
