@@ -39,6 +39,11 @@ def _rdataset(package, item):
     return df
 
 
+def _decimal_year(when):
+    """Datetimes as the year plus the fraction of it gone (2016-07-02 -> about 2016.5)."""
+    return when.dt.year + when.dt.day_of_year / 366.0
+
+
 def _sample_rows():
     value = os.environ.get("SKMM_EXAMPLE_ROWS", "0")
     try:
@@ -82,7 +87,7 @@ def load_tweets():
     X = pd.DataFrame(
         {
             "text": text,
-            "year": when.dt.year + when.dt.day_of_year / 366.0,
+            "year": _decimal_year(when),
             "hour": when.dt.hour.astype(float),
             "n_chars": text.str.len().astype(float),
             "has_link": text.str.contains("http", regex=False).astype(float),
@@ -259,9 +264,9 @@ def load_movielens():
         {
             "user_id": df["userId"].astype("int64"),
             "title": df["title"].astype(object),
-            "genres": df["genres"].astype(str).str.replace("|", " ", regex=False)
+            "genres": df["genres"].fillna("").astype(str).str.replace("|", " ", regex=False)
             .replace("(no genres listed)", "").astype(object),
-            "rated_at": when.dt.year + when.dt.day_of_year / 366.0,
+            "rated_at": _decimal_year(when),
         }
     )
     y = pd.DataFrame({"rating": df["rating"].astype(float), "year": df["year"].astype(float)})
