@@ -258,7 +258,7 @@ def decode_head(raw, head):
     kind = head.kind
     if kind in ("binary", "multiclass", "multilabel-indicator") and head.logits:
         raw = tf.nn.softmax(raw, axis=-1) if kind == "multiclass" else tf.sigmoid(raw)
-    if raw.shape.rank == 3:  # ensemble members: their probabilities or values, averaged
+    if head.members:  # ensemble members: their probabilities or values, averaged
         raw = tf.reduce_mean(raw, axis=1)
     raw = tf.reshape(raw, [-1, head.n_outputs])
     if kind in ("binary", "multiclass", "multilabel-indicator"):

@@ -19,6 +19,7 @@ import numpy as np
 from . import _params
 from ._messages import check_head_names, did_you_mean
 from .architectures import default_model
+from .layers import MemberStack
 
 
 @dataclass(frozen=True)
@@ -167,18 +168,32 @@ def wire(model, meta):
 
 
 def output_members(model):
-    """Per output, its number of ensemble members (outputs shaped ``(batch, members,
-    units)``), or None; an empty tuple when no output has members."""
-    members = tuple(o.shape[1] if len(o.shape) == 3 else None for o in model.outputs)
-    return members if any(members) else ()
+    """Per output, its number of ensemble members, or None; an empty tuple when none has.
+
+    Only an output made by :class:`skmm.layers.MemberStack` has members (shape
+    ``(batch, members, units)``); any other output, whatever its rank, is one
+    prediction per row.
+    """
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) != len(model.outputs):
+        return ()
+    members = []
+    for name, output in zip(names, model.outputs, strict=True):
+        try:
+            stacked = isinstance(model.get_layer(name), MemberStack)
+        except ValueError:
+            stacked = False
+        members.append(output.shape[1] if stacked else None)
+    return tuple(members) if any(members) else ()
 
 
 def member_mean(link=None):
-    """A head's outputs -> its prediction: ``link`` (the inverse link of a head whose model
-    gives logits) applied, then, for an output with ensemble members, their mean."""
+    """A head's member outputs ``(rows, members, units)`` -> its prediction: ``link`` (the
+    inverse link of a head whose model gives logits) applied to each, then their mean,
+    in float64 as the export takes it."""
     def finish(raw):
-        values = raw if link is None else link(raw)
-        return values.mean(axis=1) if np.ndim(values) == 3 else values
+        values = np.asarray(raw, dtype=np.float64)
+        return (values if link is None else link(values)).mean(axis=1)
     return finish
 
 

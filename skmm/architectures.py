@@ -3,13 +3,15 @@
 The seed's design, generalised: a tower per input (numeric: periodic embedding and Dense; tokens:
 Embedding then an encoder), Concatenate, shared Dense layers, one head per
 target with the activation its kind needs (a quantile head: one unit per level, made
-monotone by :class:`skmm.quantiles.NonCrossingQuantiles`); by default three such networks in
-one model, their outputs stacked per head (:class:`skmm.layers.MemberStack`) and averaged by
-the estimator. Every size is a keyword a user can tune through the estimator's ``model__*``
-parameters.
+monotone by :class:`skmm.quantiles.NonCrossingQuantiles`); with ``members > 1``, several such
+networks in one model, their outputs stacked per head (:class:`skmm.layers.MemberStack`) and
+averaged by the estimator. Every size is a keyword a user can tune through the estimator's
+``model__*`` parameters.
 """
 
 from __future__ import annotations
+
+import numbers
 
 import keras
 
@@ -57,7 +59,7 @@ def default_model(
     hidden_units=(64,),
     dropout=0.1,
     activation="relu",
-    members=3,
+    members=1,
 ):
     """Build the default multi-input, multi-output model (uncompiled).
 
@@ -89,7 +91,7 @@ def default_model(
         Dropout after each shared Dense layer (0 disables it).
     activation : str, default="relu"
         Activation of the numeric and shared Dense layers.
-    members : int, default=3
+    members : int, default=1
         Train this many whole networks at once on the same batches, each
         from its own random start and with its own loss, and average them
         at prediction (a deep ensemble in one model). Each output then has
@@ -116,6 +118,11 @@ def default_model(
         raise ValueError(
             f"Parameter 'model__numeric_embedding' must be one of {list(NUMERIC_EMBEDDINGS)}; "
             f"got {numeric_embedding!r}."
+        )
+    if isinstance(members, bool) or not isinstance(members, numbers.Integral) or members < 1:
+        raise ValueError(
+            f"Parameter 'model__members' must be a whole number of networks, at least 1; "
+            f"got {members!r}."
         )
     if isinstance(hidden_units, int):
         hidden_units = (hidden_units,)

@@ -166,6 +166,7 @@ class HeadPlan:
     scale: np.ndarray | None = None
     quantiles_key: str | None = None
     median_index: int | None = None
+    members: int | None = None  # ensemble members whose outputs are averaged
 
 
 @dataclass
@@ -443,6 +444,9 @@ def plan(est) -> ExportPlan:
         inputs.append(InputPlan(name, kind, labels, steps))
     heads = []
     out_taken: set[str] = set()
+    wiring = est._wiring
+    members = dict(zip(wiring.output_order, wiring.members, strict=True)) if wiring.members \
+        else {}
     for name, head in est.targets_.heads_.items():
         if head.kind not in SUPPORTED_KINDS:
             raise UnsupportedExportError(
@@ -466,7 +470,7 @@ def plan(est) -> ExportPlan:
             classes=classes, label_dtype=label_dtype,
             mean=None if head.mean is None else np.asarray(head.mean, np.float64),
             scale=None if head.scale is None else np.asarray(head.scale, np.float64),
-            quantiles_key=quantiles_key, median_index=median))
+            quantiles_key=quantiles_key, median_index=median, members=members.get(name)))
     return ExportPlan(list(columns.values()), inputs, heads, list(est.input_order_),
                       est.input_structure_, list(est.output_order_))
 

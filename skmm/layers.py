@@ -131,13 +131,14 @@ class MemberStack(keras.layers.Layer):
         super().__init__(**kwargs)
         # what the members' output layers end with, so that whoever checks the output
         # (are these logits or probabilities?) reads the members' activation
-        self.activation = activation
+        if activation is not None:  # else, like any layer without one: "unknown"
+            self.activation = activation
 
     def call(self, inputs):
         return ops.stack(inputs, axis=1)
 
     def get_config(self):
-        return {**super().get_config(), "activation": self.activation}
+        return {**super().get_config(), "activation": getattr(self, "activation", None)}
 
     def compute_output_shape(self, input_shape):
         first = input_shape[0]

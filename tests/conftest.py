@@ -70,10 +70,6 @@ def make_est(**params):
     from skmm import FunctionalEstimator
 
     base = dict(router=review_router(), epochs=1, batch_size=32, random_state=0)
-    if params.get("model") is None:
-        # one network, not the default three: a third of the tracing in every test fit;
-        # the ensemble has its own tests (test_architectures, test_export, ...)
-        base["model__members"] = 1
     base.update(params)
     return FunctionalEstimator(**base)
 

@@ -183,3 +183,44 @@ def test_each_member_is_trained_on_its_own_copy_of_the_targets():
     assert targets[1] is price  # an output without members takes its targets as they are
     weights = wiring.model_targets({"label": np.ones(3), "price": np.ones(3)})
     assert weights[0].shape == (3, 3) and weights[1].shape == (3,)
+
+
+@pytest.mark.parametrize("members", [0, -1, 2.5, "3", True])
+def test_members_must_be_a_whole_number_of_networks(members):
+    with pytest.raises(ValueError, match=r"model__members.*at least 1"):
+        architectures.default_model(meta(), members=members)
+
+
+def test_only_a_member_stack_makes_members():
+    # a user's output of rank 3 (a sequence, say) is one prediction per row, never averaged
+    from skmm._model import output_members
+
+    x = keras.Input((6,))
+    seq = keras.layers.Reshape((3, 2), name="price")(keras.layers.Dense(6)(x))
+    assert output_members(keras.Model(x, seq)) == ()
+    assert output_members(architectures.default_model(meta(), members=1)) == ()
+    assert output_members(architectures.default_model(meta(), members=2)) == (2,) * 5
+
+
+def test_member_mean_maps_each_member_then_averages():
+    # logits: the mean of the members' probabilities, not the probability of their mean logit
+    from scipy.special import expit
+
+    from skmm._model import member_mean
+
+    logits = np.array([[[-4.0], [0.0], [4.0]], [[1.0], [1.0], [1.0]]], dtype=np.float32)
+    np.testing.assert_allclose(member_mean(expit)(logits)[:, 0],
+                               [expit([-4.0, 0.0, 4.0]).mean(), expit(1.0)])
+    skewed = np.array([[[-4.0], [0.0], [1.0]]])
+    assert not np.isclose(member_mean(expit)(skewed)[0, 0], expit(skewed.mean()))
+    assert member_mean()(logits).dtype == np.float64
+    np.testing.assert_allclose(member_mean()(logits)[:, 0], [0.0, 1.0])
+
+
+def test_a_stack_without_a_recorded_activation_is_not_read_as_logits():
+    from skmm.heads import _activation_name
+    from skmm.layers import MemberStack
+
+    assert _activation_name(MemberStack()) == "unknown"
+    assert _activation_name(MemberStack(activation="sigmoid")) == "sigmoid"
+    assert MemberStack(activation="sigmoid").get_config()["activation"] == "sigmoid"

@@ -465,7 +465,7 @@ def test_warm_start_after_a_structural_change_is_refused_by_name(warm, reviews, 
 def test_after_a_structural_change_a_cold_fit_builds_anew_and_warm_starts_go_on(warm, reviews):
     X, y = reviews
     est = copy.deepcopy(warm).set_params(model__hidden_units=(4,), warm_start=False).fit(X, y)
-    assert est.model_.get_layer("shared_dense_0_member0").units == 4
+    assert est.model_.get_layer("shared_dense_0").units == 4
     est.set_params(warm_start=True).fit(X, y)  # the new model's own settings: goes on
     assert len(est.history_) == 2
 

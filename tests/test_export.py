@@ -291,6 +291,22 @@ def test_each_router_step_answers_as_the_router(name, tmp_path):
             np.testing.assert_array_equal(got, arrays[inp.name], err_msg=inp.name)
 
 
+def test_ensemble_members_are_averaged_in_the_graph_as_by_predict(tmp_path):
+    # model__members=3: each member's probabilities (or values), then their mean
+    X = make_rows(120, 5)
+    y = make_targets(X, 5)
+    est = FunctionalEstimator(router=ROUTERS["bins_ngrams"](X), model__members=3, epochs=1,
+                              batch_size=64, random_state=0, verbose=0).fit(X, y)
+    assert plan(est).heads[0].members == 3
+    signature = skmm.export(est, tmp_path / "m")
+    X_new = make_rows(150, 6, unseen=True)
+    serve = tf.saved_model.load(str(tmp_path / "m")).signatures["serving_default"]
+    out = {k: v.numpy() for k, v in serve(**{k: tf.constant(v) for k, v in
+                                            feed_of(X_new, signature).items()}).items()}
+    out["label"] = [v.decode() for v in out["label"]]
+    check_same(est, X_new, out, signature)
+
+
 @pytest.mark.slow
 def test_every_other_head_kind_answers_as_predict(tmp_path):
     """Multilabel, multi-output, count, bool and float classes (the module fixture has the rest)."""

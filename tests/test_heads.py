@@ -52,8 +52,7 @@ def test_every_kind_is_one_object_with_all_it_means():
 def test_count_head_poisson_exponential_never_negative_scored_with_d2(votes_fit):
     est, X, y = votes_fit
     assert est.targets_.heads_["votes"].kind == "count"
-    assert est.model_.get_layer("votes").activation == "exponential"  # the members' stack
-    layer = est.model_.get_layer("votes_member0")
+    layer = est.model_.get_layer("votes")
     assert layer.activation.__name__ == "exponential"
     assert est.model_.loss[list(est.output_order_).index("votes")] == "poisson"
     pred = est.predict(X)

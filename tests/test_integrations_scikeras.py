@@ -43,8 +43,7 @@ class MultiHead(SkmmEncoders, scikeras_wrappers.BaseWrapper):
 
 
 def build(meta, compile_kwargs):
-    # one network: scikeras hands each output its targets as they are (no member axis)
-    model = default_model(model_meta(meta), hidden_units=(16,), members=1)
+    model = default_model(model_meta(meta), hidden_units=(16,))
     heads = meta["heads_"]
     losses = {"binary": "binary_crossentropy", "continuous": "mean_squared_error"}
     model.compile(optimizer=compile_kwargs["optimizer"],

@@ -193,11 +193,9 @@ SINGLE = [("series", "binary", False), ("series", "multiclass", True),
 
 
 def _estimator(targets):
-    # one small network (not the default three members): these tests are about y's
-    # containers and dtypes, and fit dozens of times
     return FunctionalEstimator(targets=targets, epochs=1, batch_size=32, early_stopping=False,
                                random_state=0, model__hidden_units=(8,),
-                               model__numeric_units=8, model__members=1)
+                               model__numeric_units=8)
 
 
 _FITS = {}
