@@ -67,7 +67,7 @@ def print_table(results, out=sys.stdout):
 DATA_DIR = os.path.join(_HERE, "..", "docs", "_data")
 
 
-def write_record(name, payload, *, quick, out=None):
+def write_record(name, payload, *, quick, out=None, script=None):
     """Write one benchmark's results to ``docs/_data/<name>[-quick].json``.
 
     The record carries the script, the date, the machine and the library
@@ -79,7 +79,7 @@ def write_record(name, payload, *, quick, out=None):
     out = out or os.path.join(DATA_DIR, f"{name}-quick.json" if quick else f"{name}.json")
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     record = {
-        "benchmark": f"benchmarks/{name}.py", "quick": bool(quick),
+        "benchmark": f"benchmarks/{script or name}.py", "quick": bool(quick),
         "date": datetime.date.today().isoformat(),
         "machine": {"platform": platform.platform(), "processor": platform.processor(),
                     "cpus": os.cpu_count(), "python": platform.python_version()},

@@ -25,6 +25,7 @@ reads them.
 
     python benchmarks/quality.py [--quick] [--seeds 3] [--datasets tweets birds]
     python benchmarks/quality.py --params batch_size=256 optimizer__learning_rate=3e-3
+    python benchmarks/quality.py --params model__members=3 --record quality-members3
 
 ``--params`` sets estimator parameters (values read as Python literals), to
 try candidate defaults on every dataset in one run.
@@ -205,6 +206,9 @@ def main(argv=None):
                         help="estimator parameters to try instead of the defaults")
     parser.add_argument("--router", nargs="*", default=[], metavar="NAME=VALUE",
                         help="InputRouter.from_columns arguments to try (e.g. ngrams=2)")
+    parser.add_argument("--record", metavar="NAME", default=None,
+                        help="also write the results, with the parameters tried, to "
+                        "docs/_data/NAME.json (for a page that shows a candidate's run)")
     parser.add_argument("--skmm-only", action="store_true",
                         help="skip the baselines (to screen candidate parameters quickly)")
     args = parser.parse_args(argv)
@@ -230,6 +234,10 @@ def main(argv=None):
         # the defaults on every dataset: the record the documentation reads its figures from
         write_record("quality", {"seeds": len(seeds), "rows": rows, "timings": timings},
                      quick=args.quick)
+    if args.record:
+        write_record(args.record, {"params": {k: repr(v) for k, v in tried.items()},
+                                   "seeds": len(seeds), "rows": rows, "timings": timings},
+                     quick=False, script="quality")
     return pd.DataFrame(rows), pd.DataFrame(timings)
 
 
