@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 
 def _take(arrays, idx):
@@ -89,12 +90,34 @@ class Rows:
         """(training rows, held-out rows): a random ``fraction`` of the rows held out.
 
         At least one row is held out, drawn with ``seed``; both parts keep
-        the rows' order.
+        the rows' order. Rows whose inputs are identical (a row the data
+        repeats, as oversampled, resampled or merged tables do) stay on one
+        side: a copy of a training row among the held-out rows scores what
+        the model memorised, so early stopping would stop late or never
+        (:func:`duplicate_groups`). Groups are held out in the order the
+        shuffle first reaches one of their rows, until ``fraction`` of the
+        rows are, so data without repeats is split exactly as by a plain
+        shuffle; when every row is the same, rows are split as if distinct.
         """
         n = self.n
         order = np.random.default_rng(seed).permutation(n)
         n_val = max(1, int(round(fraction * n)))
-        return self.take(np.sort(order[n_val:])), self.take(np.sort(order[:n_val]))
+        groups = duplicate_groups(self.inputs, n)
+        if groups is None or groups.max() == 0:
+            held = order[:n_val]
+        else:
+            n_groups = int(groups.max()) + 1
+            position = np.empty(n, dtype=np.int64)
+            position[order] = np.arange(n)
+            first = np.full(n_groups, n, dtype=np.int64)
+            np.minimum.at(first, groups, position)  # where the shuffle first meets each group
+            ranked = np.argsort(first, kind="stable")
+            reached = np.cumsum(np.bincount(groups, minlength=n_groups)[ranked])
+            taken = min(int(np.searchsorted(reached, n_val)) + 1, n_groups - 1)
+            held = np.flatnonzero(np.isin(groups, ranked[:taken]))
+        mask = np.zeros(n, dtype=bool)
+        mask[held] = True
+        return self.take(np.flatnonzero(~mask)), self.take(np.flatnonzero(mask))
 
     def pad_to(self, shards) -> Rows:
         """These rows padded to a multiple of ``shards``, so each batch splits over devices.
@@ -120,3 +143,25 @@ class Rows:
             return np.concatenate([a, np.zeros((extra, *a.shape[1:]), dtype=a.dtype)])
 
         return Rows(*({k: pad(v) for k, v in part.items()} for part in self))
+
+
+def duplicate_groups(inputs, n):
+    """Per row, the number of its group of rows with identical inputs; None when all differ.
+
+    ``inputs``: input name -> array with ``n`` rows (any shape and dtype, the
+    strings of an object array included). Rows are compared by a 64-bit hash
+    of their values in every input (pandas' ``hash_pandas_object``), about
+    0.25 s for 200,000 rows of 100 values; two different rows sharing a
+    hash, which is about as likely as 1 in 10^9 at that size, would only
+    be kept on the same side of a split. Group numbers follow the rows'
+    first appearance.
+    """
+    if n < 2 or not inputs:
+        return None
+    hashes = [pd.util.hash_pandas_object(pd.DataFrame(np.asarray(a).reshape(n, -1), copy=False),
+                                         index=False).to_numpy()
+              for a in inputs.values()]
+    key = hashes[0] if len(hashes) == 1 else pd.util.hash_pandas_object(
+        pd.DataFrame(np.column_stack(hashes)), index=False).to_numpy()
+    groups, uniques = pd.factorize(key)
+    return None if len(uniques) == n else groups

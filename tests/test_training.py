@@ -1,15 +1,19 @@
 """skmm's training settings: the "auto" batch size and learning rate; early stopping: the
-callbacks it adds, the weight average it ends with, and progress and early stopping as a user
-sets them through the estimator."""
+callbacks it adds, the weight average it ends with, the rows it holds out (never a copy of a
+training row), and progress and early stopping as a user sets them through the estimator."""
 
 import functools
 
 import conftest
 import keras
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.model_selection import GridSearchCV
 
+from skmm._rows import Rows, duplicate_groups
 from skmm._training import (
     WeightAverage,
     add_early_stopping,
@@ -153,3 +157,81 @@ def test_users_early_stopping_replaces_skmms(reviews):
     est.fit(X, y)
     assert len(est.history_) == 3  # the user's patience, not n_iter_no_change=3
     assert "val_rating_loss" in est.history_  # skmm still held out the rows
+
+
+# -- the rows early stopping holds out ------------------------------------------------------
+def _keys(rows):
+    """Each row of ``rows.inputs`` as one hashable key (its values in every input)."""
+    parts = [np.asarray(a).reshape(rows.n, -1) for a in rows.inputs.values()]
+    return [tuple(tuple(p[i]) for p in parts) for i in range(rows.n)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(2, 120), distinct=st.integers(1, 12),
+       fraction=st.sampled_from([0.1, 0.25, 0.5]), seed=st.integers(0, 2**16))
+def test_identical_rows_are_never_split_between_training_and_held_out(data, n, distinct,
+                                                                       fraction, seed):
+    # rows drawn from few distinct rows, so most repeat (resampled or oversampled data)
+    pick = np.asarray(data.draw(st.lists(st.integers(0, distinct - 1), min_size=n,
+                                         max_size=n)))
+    ids = np.arange(distinct * 3).reshape(distinct, 3)
+    words = np.array([f"w{i % 4}" for i in range(distinct)], dtype=object)
+    rows = Rows({"ids": ids[pick], "text": words[pick].reshape(n, 1)},
+                {"y": np.arange(n)}, {"y": np.ones(n)})
+    train, held = rows.hold_out(fraction, seed)
+    assert train.n + held.n == n
+    assert sorted(np.concatenate([train.targets["y"], held.targets["y"]])) == list(range(n))
+    # at least the fraction, unless that would leave training no group at all
+    assert held.n >= max(1, round(fraction * n)) or len(set(_keys(train))) == 1
+    if len(set(pick)) > 1:  # whole groups on each side, and both sides have rows
+        assert train.n and held.n
+        assert not set(_keys(train)) & set(_keys(held))
+    # both parts keep the rows' order
+    assert list(train.targets["y"]) == sorted(train.targets["y"])
+    assert list(held.targets["y"]) == sorted(held.targets["y"])
+
+
+def test_without_repeats_the_split_is_the_plain_shuffle():
+    rng = np.random.default_rng(0)
+    n = 500
+    rows = Rows({"a": rng.normal(size=(n, 3)), "b": rng.integers(0, 9, (n, 4, 2))},
+                {"y": np.arange(n)})
+    train, held = rows.hold_out(0.1, 7)
+    order = np.random.default_rng(7).permutation(n)
+    np.testing.assert_array_equal(held.targets["y"], np.sort(order[:50]))
+    np.testing.assert_array_equal(train.targets["y"], np.sort(order[50:]))
+    # rows equal in one input but not in another are different rows
+    same_a = Rows({"a": np.zeros((n, 3)), "b": np.arange(n)[:, None]}, {"y": np.arange(n)})
+    assert duplicate_groups(same_a.inputs, n) is None
+    np.testing.assert_array_equal(same_a.hold_out(0.1, 7)[1].targets["y"], np.sort(order[:50]))
+
+
+def test_all_rows_identical_still_hold_some_out():
+    rows = Rows({"a": np.ones((40, 2))}, {"y": np.arange(40)})
+    train, held = rows.hold_out(0.1, 0)
+    assert (train.n, held.n) == (36, 4)
+
+
+def test_a_fit_on_repeated_rows_validates_on_rows_it_never_trained_on(monkeypatch):
+    from skmm import FunctionalRegressor, InputRouter
+
+    seen = []
+    original = Rows.hold_out
+
+    def spy(self, fraction, seed):
+        train, held = original(self, fraction, seed)
+        seen.append((set(_keys(train)), set(_keys(held)), train.n, held.n))
+        return train, held
+
+    monkeypatch.setattr(Rows, "hold_out", spy)
+    rng = np.random.default_rng(0)
+    base = pd.DataFrame({"x": rng.normal(size=400), "title": [f"film {i % 97} part {i % 7}"
+                                                              for i in range(400)]})
+    picks = rng.integers(0, len(base), 2000)  # each row about five times, as resampling does
+    X = base.iloc[picks].reset_index(drop=True)
+    y = X["x"] * 2 + rng.normal(scale=0.1, size=len(X))
+    router = InputRouter.from_columns(numeric=["x"], text=["title"])
+    FunctionalRegressor(router=router, epochs=1, random_state=0).fit(X, y)
+    (train_keys, held_keys, n_train, n_held), = seen
+    assert n_train + n_held == len(X) and n_held >= 200
+    assert not train_keys & held_keys
