@@ -69,7 +69,9 @@ class Predictor:
         How the model's inputs and outputs line up with input arrays and heads.
     links : dict of str -> callable
         Per head whose model outputs logits, the inverse link that maps them
-        to probabilities (:meth:`skmm.heads.HeadKind.inverse_link`).
+        to probabilities (:meth:`skmm.heads.HeadKind.inverse_link`); per head
+        whose output stacks several members, a function that averages them
+        (after that link: ``skmm._model.member_mean``).
     xla : bool
         On TensorFlow, predict through a twin of ``model``: XLA-compiled when
         the model has a recurrent layer, Keras' graph function otherwise;

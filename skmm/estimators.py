@@ -498,7 +498,11 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
         return _inputs.transform_inputs(X, self.router_, self.input_specs_, owner=self)
 
     def _raw_predict(self, X):
-        """Per-head model outputs for X (one chunk of rows), logits mapped to probabilities."""
+        """Per-head model outputs for X (one chunk of rows), logits mapped to probabilities.
+
+        With several members (``model__members``), each head's output is the
+        members' mean, taken after the link (see ``_make_predictor``).
+        """
         kwargs = _params.routed(self._routed_params(), "predict")
         batch = int(kwargs.pop("batch_size", _predict.PREDICT_BATCH))
         return self._predictor.predict(self._input_arrays(X), batch, **kwargs)
