@@ -158,9 +158,12 @@ def duplicate_groups(inputs, n):
     """
     if n < 2 or not inputs:
         return None
-    hashes = [pd.util.hash_pandas_object(pd.DataFrame(np.asarray(a).reshape(n, -1), copy=False),
-                                         index=False).to_numpy()
-              for a in inputs.values()]
+    try:
+        hashes = [pd.util.hash_pandas_object(
+                      pd.DataFrame(np.asarray(a).reshape(n, -1), copy=False), index=False
+                  ).to_numpy() for a in inputs.values()]
+    except TypeError:  # values pandas cannot hash (lists in an object array): rows as distinct
+        return None
     key = hashes[0] if len(hashes) == 1 else pd.util.hash_pandas_object(
         pd.DataFrame(np.column_stack(hashes)), index=False).to_numpy()
     groups, uniques = pd.factorize(key)

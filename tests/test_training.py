@@ -204,6 +204,13 @@ def test_without_repeats_the_split_is_the_plain_shuffle():
     same_a = Rows({"a": np.zeros((n, 3)), "b": np.arange(n)[:, None]}, {"y": np.arange(n)})
     assert duplicate_groups(same_a.inputs, n) is None
     np.testing.assert_array_equal(same_a.hold_out(0.1, 7)[1].targets["y"], np.sort(order[:50]))
+    # values pandas cannot hash (lists in an object array) count as distinct rows
+    lists = np.empty(n, dtype=object)
+    lists[:] = [[i % 3] for i in range(n)]
+    assert duplicate_groups({"lists": lists}, n) is None
+    # missing values repeat like any other value
+    np.testing.assert_array_equal(
+        duplicate_groups({"x": np.array([[1.0, np.nan], [1.0, np.nan], [2.0, 3.0]])}, 3), [0, 0, 1])
 
 
 def test_all_rows_identical_still_hold_some_out():
