@@ -97,24 +97,30 @@ class Rows:
         (:func:`duplicate_groups`). Groups are held out in the order the
         shuffle first reaches one of their rows, until ``fraction`` of the
         rows are, so data without repeats is split exactly as by a plain
-        shuffle; when every row is the same, rows are split as if distinct.
+        shuffle. A group of more rows than the held-out share stays in
+        training (the held-out rows would be mostly one row); when every
+        group is that large, rows are split as if distinct.
         """
         n = self.n
         order = np.random.default_rng(seed).permutation(n)
         n_val = max(1, int(round(fraction * n)))
+        held = order[:n_val]
         groups = duplicate_groups(self.inputs, n)
-        if groups is None or groups.max() == 0:
-            held = order[:n_val]
-        else:
+        if groups is not None:
             n_groups = int(groups.max()) + 1
+            sizes = np.bincount(groups, minlength=n_groups)
             position = np.empty(n, dtype=np.int64)
             position[order] = np.arange(n)
             first = np.full(n_groups, n, dtype=np.int64)
             np.minimum.at(first, groups, position)  # where the shuffle first meets each group
             ranked = np.argsort(first, kind="stable")
-            reached = np.cumsum(np.bincount(groups, minlength=n_groups)[ranked])
-            taken = min(int(np.searchsorted(reached, n_val)) + 1, n_groups - 1)
-            held = np.flatnonzero(np.isin(groups, ranked[:taken]))
+            ranked = ranked[sizes[ranked] <= n_val]  # a group larger than the share trains
+            if len(ranked):
+                reached = np.cumsum(sizes[ranked])
+                taken = int(np.searchsorted(reached, n_val)) + 1
+                grouped = np.flatnonzero(np.isin(groups, ranked[:taken]))
+                if len(grouped) < n:
+                    held = grouped
         mask = np.zeros(n, dtype=bool)
         mask[held] = True
         return self.take(np.flatnonzero(~mask)), self.take(np.flatnonzero(mask))

@@ -181,11 +181,15 @@ def test_identical_rows_are_never_split_between_training_and_held_out(data, n, d
     train, held = rows.hold_out(fraction, seed)
     assert train.n + held.n == n
     assert sorted(np.concatenate([train.targets["y"], held.targets["y"]])) == list(range(n))
-    # at least the fraction, unless that would leave training no group at all
-    assert held.n >= max(1, round(fraction * n)) or len(set(_keys(train))) == 1
-    if len(set(pick)) > 1:  # whole groups on each side, and both sides have rows
-        assert train.n and held.n
+    assert train.n and held.n
+    share = max(1, round(fraction * n))
+    assert held.n < 2 * share  # the share, overshot by less than one group of at most the share
+    small = [size for size in np.bincount(pick) if 0 < size <= share]
+    if small:  # whole groups on each side; the share, or every group small enough to hold out
         assert not set(_keys(train)) & set(_keys(held))
+        assert held.n >= min(share, sum(small))
+    else:  # every group larger than the share: split as if the rows were distinct
+        assert held.n == share
     # both parts keep the rows' order
     assert list(train.targets["y"]) == sorted(train.targets["y"])
     assert list(held.targets["y"]) == sorted(held.targets["y"])
@@ -217,6 +221,15 @@ def test_all_rows_identical_still_hold_some_out():
     rows = Rows({"a": np.ones((40, 2))}, {"y": np.arange(40)})
     train, held = rows.hold_out(0.1, 0)
     assert (train.n, held.n) == (36, 4)
+
+
+def test_a_row_repeated_more_often_than_the_share_trains():
+    # 90 copies of one row and 10 distinct rows: holding the big group out would validate
+    # on one row; it trains, and the share comes from the distinct rows
+    a = np.concatenate([np.zeros(90), np.arange(1, 11)])[:, None]
+    train, held = Rows({"a": a}, {"y": np.arange(100)}).hold_out(0.1, 0)
+    assert held.n == 10 and not (held.inputs["a"] == 0).any()
+    assert train.n == 90 and (train.inputs["a"] == 0).all()
 
 
 def test_a_fit_on_repeated_rows_validates_on_rows_it_never_trained_on(monkeypatch):
