@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+# At most this many identical rows (inputs and targets) count as copies of one row, which
+# early stopping holds out together; more are a value the data holds often
+MAX_COPIES = 20
+
 
 def _take(arrays, idx):
     return {k: v[idx] for k, v in arrays.items()}
@@ -90,22 +94,31 @@ class Rows:
         """(training rows, held-out rows): a random ``fraction`` of the rows held out.
 
         At least one row is held out, drawn with ``seed``; both parts keep
-        the rows' order. Rows whose inputs are identical (a row the data
-        repeats, as oversampled, resampled or merged tables do) stay on one
-        side: a copy of a training row among the held-out rows scores what
-        the model memorised, so early stopping would stop late or never
-        (:func:`duplicate_groups`). Groups are held out in the order the
-        shuffle first reaches one of their rows, until ``fraction`` of the
-        rows are, so data without repeats is split exactly as by a plain
-        shuffle. A group of more rows than the held-out share stays in
-        training (the held-out rows would be mostly one row); when every
-        group is that large, rows are split as if distinct.
+        the rows' order. Copies of a row (the same inputs and the same
+        targets, at most :data:`MAX_COPIES` times, as resampled or
+        oversampled tables repeat rows) stay on one side: a copy of a
+        training row among the held-out rows scores what the model
+        memorised, so early stopping would stop late or never
+        (:func:`duplicate_groups`). A group of more identical rows than that
+        is a value the data holds often (a common category), not a copy,
+        and its rows are split like any others. Groups are held out in the
+        order the shuffle first reaches one of their rows until ``fraction``
+        of the rows are (overshooting by less than one group), so data
+        without copies is split exactly as by a plain shuffle.
         """
         n = self.n
         order = np.random.default_rng(seed).permutation(n)
         n_val = max(1, int(round(fraction * n)))
         held = order[:n_val]
-        groups = duplicate_groups(self.inputs, n)
+        groups = duplicate_groups({**self.inputs, **self.targets}, n)
+        if groups is not None:
+            sizes = np.bincount(groups)
+            common = sizes[groups] > min(MAX_COPIES, n_val)
+            if common.all():
+                groups = None
+            else:  # the rows of a common value each stand alone
+                groups = np.where(common, groups.max() + 1 + np.arange(n), groups)
+                groups = np.unique(groups, return_inverse=True)[1].ravel()
         if groups is not None:
             n_groups = int(groups.max()) + 1
             sizes = np.bincount(groups, minlength=n_groups)
@@ -114,13 +127,12 @@ class Rows:
             first = np.full(n_groups, n, dtype=np.int64)
             np.minimum.at(first, groups, position)  # where the shuffle first meets each group
             ranked = np.argsort(first, kind="stable")
-            ranked = ranked[sizes[ranked] <= n_val]  # a group larger than the share trains
-            if len(ranked):
-                reached = np.cumsum(sizes[ranked])
-                taken = int(np.searchsorted(reached, n_val)) + 1
-                grouped = np.flatnonzero(np.isin(groups, ranked[:taken]))
-                if len(grouped) < n:
-                    held = grouped
+            taken = int(np.searchsorted(np.cumsum(sizes[ranked]), n_val)) + 1
+            held = np.flatnonzero(np.isin(groups, ranked[:taken]))
+            if len(held) == n:  # never all: the last group taken trains
+                held = np.flatnonzero(np.isin(groups, ranked[:taken - 1]))
+            if not len(held):
+                held = order[:n_val]
         mask = np.zeros(n, dtype=bool)
         mask[held] = True
         return self.take(np.flatnonzero(~mask)), self.take(np.flatnonzero(mask))
@@ -152,12 +164,12 @@ class Rows:
 
 
 def duplicate_groups(inputs, n):
-    """Per row, the number of its group of rows with identical inputs; None when all differ.
+    """Per row, the number of its group of identical rows; None when all differ.
 
-    ``inputs``: input name -> array with ``n`` rows (any shape and dtype, the
+    ``inputs``: name -> array with ``n`` rows (any shape and dtype, the
     strings of an object array included). Rows are compared by a 64-bit hash
-    of their values in every input (pandas' ``hash_pandas_object``), about
-    0.25 s for 200,000 rows of 100 values; two different rows sharing a
+    of their values in every input (pandas' ``hash_pandas_object``): about
+    0.3 s for 200,000 rows of 100 values, growing with the width; two different rows sharing a
     hash, which is about as likely as 1 in 10^9 at that size, would only
     be kept on the same side of a split. Group numbers follow the rows'
     first appearance.

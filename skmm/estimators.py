@@ -102,9 +102,9 @@ class FunctionalEstimator(KerasPickleMixin, BaseEstimator):
         from the epoch before the best one on; "auto" from 1,000 samples on.
         Each epoch without improvement also divides the learning rate by 4
         (unless ``callbacks`` or a schedule steer it). Without a ``validation_split``, a
-        random 10% of the rows (drawn with ``random_state``) is held out, rows
-        with identical inputs all on one side (a held-out copy of a training
-        row would hide overfitting).
+        random 10% of the rows (drawn with ``random_state``) is held out, the
+        copies of a row (the same inputs and targets, up to 20 times) all on
+        one side (a held-out copy of a training row would hide overfitting).
         ``partial_fit`` never stops early. A ``keras.callbacks.EarlyStopping``
         in ``callbacks`` takes the place of skmm's, on the same rows.
     n_iter_no_change : int, default=3

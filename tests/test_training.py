@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import GridSearchCV
 
-from skmm._rows import Rows, duplicate_groups
+from skmm._rows import MAX_COPIES, Rows, duplicate_groups
 from skmm._training import (
     WeightAverage,
     add_early_stopping,
@@ -169,30 +169,29 @@ def _keys(rows):
 @settings(max_examples=60, deadline=None)
 @given(data=st.data(), n=st.integers(2, 120), distinct=st.integers(1, 12),
        fraction=st.sampled_from([0.1, 0.25, 0.5]), seed=st.integers(0, 2**16))
-def test_identical_rows_are_never_split_between_training_and_held_out(data, n, distinct,
-                                                                       fraction, seed):
-    # rows drawn from few distinct rows, so most repeat (resampled or oversampled data)
+def test_copies_of_a_row_are_never_split_between_training_and_held_out(data, n, distinct,
+                                                                      fraction, seed):
+    # rows drawn from few distinct rows, each with its own target, so most repeat whole
+    # (resampled or oversampled data)
     pick = np.asarray(data.draw(st.lists(st.integers(0, distinct - 1), min_size=n,
                                          max_size=n)))
     ids = np.arange(distinct * 3).reshape(distinct, 3)
     words = np.array([f"w{i % 4}" for i in range(distinct)], dtype=object)
     rows = Rows({"ids": ids[pick], "text": words[pick].reshape(n, 1)},
-                {"y": np.arange(n)}, {"y": np.ones(n)})
+                {"y": (np.arange(distinct) % 3.0)[pick]}, {"y": np.arange(n)})
     train, held = rows.hold_out(fraction, seed)
-    assert train.n + held.n == n
-    assert sorted(np.concatenate([train.targets["y"], held.targets["y"]])) == list(range(n))
-    assert train.n and held.n
-    share = max(1, round(fraction * n))
-    assert held.n < 2 * share  # the share, overshot by less than one group of at most the share
-    small = [size for size in np.bincount(pick) if 0 < size <= share]
-    if small:  # whole groups on each side; the share, or every group small enough to hold out
-        assert not set(_keys(train)) & set(_keys(held))
-        assert held.n >= min(share, sum(small))
-    else:  # every group larger than the share: split as if the rows were distinct
-        assert held.n == share
+    position = np.concatenate([train.weights["y"], held.weights["y"]])
+    assert sorted(position) == list(range(n)) and train.n and held.n
     # both parts keep the rows' order
-    assert list(train.targets["y"]) == sorted(train.targets["y"])
-    assert list(held.targets["y"]) == sorted(held.targets["y"])
+    assert list(train.weights["y"]) == sorted(train.weights["y"])
+    assert list(held.weights["y"]) == sorted(held.weights["y"])
+    share = max(1, round(fraction * n))
+    copies = min(MAX_COPIES, share)
+    sizes = np.bincount(pick)
+    side = dict.fromkeys(range(n), "train") | dict.fromkeys(held.weights["y"].tolist(), "held")
+    for value in np.flatnonzero((sizes > 1) & (sizes <= copies)):  # copies: on one side
+        assert len({side[i] for i in np.flatnonzero(pick == value)}) == 1
+    assert held.n < share + copies  # the share, overshot by less than one group
 
 
 def test_without_repeats_the_split_is_the_plain_shuffle():
@@ -223,13 +222,17 @@ def test_all_rows_identical_still_hold_some_out():
     assert (train.n, held.n) == (36, 4)
 
 
-def test_a_row_repeated_more_often_than_the_share_trains():
-    # 90 copies of one row and 10 distinct rows: holding the big group out would validate
-    # on one row; it trains, and the share comes from the distinct rows
+def test_a_value_the_data_holds_often_is_split_like_distinct_rows():
+    # one category value on 90 rows with the same label, 10 other rows: more identical
+    # rows than copies are, so they split as a shuffle splits them
     a = np.concatenate([np.zeros(90), np.arange(1, 11)])[:, None]
-    train, held = Rows({"a": a}, {"y": np.arange(100)}).hold_out(0.1, 0)
-    assert held.n == 10 and not (held.inputs["a"] == 0).any()
-    assert train.n == 90 and (train.inputs["a"] == 0).all()
+    rows = Rows({"a": a}, {"y": np.zeros(100)}, {"y": np.arange(100)})
+    held = rows.hold_out(0.1, 0)[1]
+    np.testing.assert_array_equal(held.weights["y"],
+                                  np.sort(np.random.default_rng(0).permutation(100)[:10]))
+    # the same rows with targets that differ: no copies either
+    differ = Rows({"a": np.zeros((100, 1))}, {"y": np.arange(100.0)}, {"y": np.arange(100)})
+    assert duplicate_groups({**differ.inputs, **differ.targets}, 100) is None
 
 
 def test_a_fit_on_repeated_rows_validates_on_rows_it_never_trained_on(monkeypatch):
@@ -249,7 +252,8 @@ def test_a_fit_on_repeated_rows_validates_on_rows_it_never_trained_on(monkeypatc
                                                               for i in range(400)]})
     picks = rng.integers(0, len(base), 2000)  # each row about five times, as resampling does
     X = base.iloc[picks].reset_index(drop=True)
-    y = X["x"] * 2 + rng.normal(scale=0.1, size=len(X))
+    # each copy keeps its row's target, as resampling does
+    y = (base["x"] * 2 + rng.normal(scale=0.1, size=len(base))).iloc[picks].reset_index(drop=True)
     router = InputRouter.from_columns(numeric=["x"], text=["title"])
     FunctionalRegressor(router=router, epochs=1, random_state=0).fit(X, y)
     (train_keys, held_keys, n_train, n_held), = seen
