@@ -113,26 +113,18 @@ class Rows:
         groups = duplicate_groups({**self.inputs, **self.targets}, n)
         if groups is not None:
             sizes = np.bincount(groups)
-            common = sizes[groups] > min(MAX_COPIES, n_val)
-            if common.all():
-                groups = None
-            else:  # the rows of a common value each stand alone
-                groups = np.where(common, groups.max() + 1 + np.arange(n), groups)
-                groups = np.unique(groups, return_inverse=True)[1].ravel()
-        if groups is not None:
-            n_groups = int(groups.max()) + 1
-            sizes = np.bincount(groups, minlength=n_groups)
-            position = np.empty(n, dtype=np.int64)
-            position[order] = np.arange(n)
-            first = np.full(n_groups, n, dtype=np.int64)
-            np.minimum.at(first, groups, position)  # where the shuffle first meets each group
-            ranked = np.argsort(first, kind="stable")
+            # the rows of a value the data holds often each stand alone (new group numbers)
+            groups = np.where(sizes[groups] > min(MAX_COPIES, n_val), len(sizes) + np.arange(n),
+                              groups)
+            sizes = np.bincount(groups)
+            shuffled = groups[order]
+            ranked = shuffled[np.sort(np.unique(shuffled, return_index=True)[1])]  # as met
             taken = int(np.searchsorted(np.cumsum(sizes[ranked]), n_val)) + 1
-            held = np.flatnonzero(np.isin(groups, ranked[:taken]))
-            if len(held) == n:  # never all: the last group taken trains
-                held = np.flatnonzero(np.isin(groups, ranked[:taken - 1]))
-            if not len(held):
-                held = order[:n_val]
+            grouped = np.flatnonzero(np.isin(groups, ranked[:taken]))
+            if len(grouped) == n:  # never all: the last group taken trains
+                grouped = np.flatnonzero(np.isin(groups, ranked[:taken - 1]))
+            if len(grouped):
+                held = grouped
         mask = np.zeros(n, dtype=bool)
         mask[held] = True
         return self.take(np.flatnonzero(~mask)), self.take(np.flatnonzero(mask))
