@@ -3,8 +3,9 @@
 For each dataset of ``benchmarks/quality.py`` (real data that the
 ``examples`` extra installs), its first regression head is made a quantile
 head (``TargetSplitter(kinds={head: "quantile"})``, levels 0.05, 0.5,
-0.95) beside the other heads, in one default ``FunctionalEstimator``. A random sample of rows is split 60/20/20
-into training, calibration and test rows; on the test rows with a label:
+0.95) beside the other heads, in one default ``FunctionalEstimator``. A
+random sample of rows is split 60/20/20 into training, calibration and test
+rows; on the test rows with a label:
 
 - ``raw``: the share inside the head's own [q0.05, q0.95] interval, and its
   mean width;
