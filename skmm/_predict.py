@@ -21,9 +21,14 @@ rule that depends on nothing but the backend and the compile settings:
   one-row size is compiled ahead, by :meth:`Predictor.warm_up`.
 * TensorFlow, any other graph of layers (the default architecture's mean
   text encoder, Dense, Embedding, convolutions): a twin with
-  ``jit_compile=False``, Keras' graph function. XLA would save about
-  0.15 ms a row-call there and costs 0.4-0.8 s to compile each batch size;
-  the graph function is traced in about 60 ms.
+  ``jit_compile=False``, a graph function. XLA would save about 0.35 ms
+  a row-call there (1.1 ms against 1.45 ms a ``predict``) but costs
+  0.3-0.5 s to compile each batch size, once more in every ``fit``, load
+  and unpickling; the graph function is traced in about 60 ms.
+
+A twin's functions are TensorFlow concrete functions, one per padded input
+shape (:class:`ShapedFunctions`), not Keras' ``predict_on_batch``: the same
+graph without its per-call argument matching.
 * TensorFlow, when the user set ``compile__jit_compile``, or the model is
   not a graph of layers, or Keras says it cannot be compiled with XLA: the
   model's own predict function.
@@ -80,8 +85,9 @@ class Predictor:
 
     Attributes
     ----------
-    runner : keras.Model
-        What ``predict_on_batch`` is called on: ``model`` itself, or its twin.
+    runner : keras.Model or ShapedFunctions
+        What ``predict_on_batch`` is called on: ``model`` itself, or its
+        twin's functions (:class:`ShapedFunctions`).
     uses_xla : bool
         Whether ``runner`` is an XLA-compiled twin.
     """
@@ -191,7 +197,7 @@ def has_recurrent_layer(model) -> bool:
 
 
 def _twin(model, jit_compile):
-    """A model sharing ``model``'s layers and weights, with its own predict function; or None.
+    """A :class:`ShapedFunctions` over a model sharing ``model``'s layers and weights; or None.
 
     On TensorFlow only, and None for a subclassed model (no graph of layers to
     share) or, with ``jit_compile``, one that Keras says XLA cannot compile.
@@ -206,7 +212,66 @@ def _twin(model, jit_compile):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Model doesn't support jit_compile": checked below
         twin.jit_compile = jit_compile
-    return twin if twin.jit_compile == jit_compile else None
+    return ShapedFunctions(twin) if twin.jit_compile == jit_compile else None
+
+
+class ShapedFunctions:
+    """TensorFlow: a model's forward pass as one concrete function per input shape.
+
+    Keras' ``predict_on_batch`` reaches the same graph through a polymorphic
+    ``tf.function``, which matches the call's arguments against its traces on
+    every call: about 0.3 ms of a 2 ms one-row ``predict`` of the default
+    model (``benchmarks/predict.py``). Here each shape and dtype of the flat
+    inputs is traced once into a concrete function with a fixed signature
+    (``tf.function(input_signature=...)``), XLA-compiled when ``model`` is
+    (``jit_compile``), and later calls of that shape look it up by key. The
+    graph is the one Keras' predict step builds (``model(x, training=False)``),
+    so the numbers are the same.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A twin made for prediction (:func:`_twin`); its ``jit_compile`` is read once.
+
+    Attributes
+    ----------
+    jit_compile : bool
+        Whether each function is XLA-compiled.
+    traces : int
+        How many functions have been traced (one per input shape and dtype).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.jit_compile = bool(model.jit_compile)
+        self.traces = 0
+        self._functions = {}
+        self._lock = threading.Lock()
+
+    def predict_on_batch(self, x):
+        """``model.predict_on_batch(x)``: the outputs as NumPy arrays, in the model's structure."""
+        flat = [np.asarray(a) for a in keras.tree.flatten(x)]
+        key = tuple((a.shape, a.dtype.str) for a in flat)
+        function = self._functions.get(key)
+        if function is None:
+            with self._lock:
+                function = self._functions.get(key) or self._trace(x, flat, key)
+        return keras.tree.map_structure(lambda t: t.numpy(), function(*flat))
+
+    def _trace(self, x, flat, key):
+        import tensorflow as tf  # the backend is TensorFlow: imported already
+
+        model, structure = self.model, x
+
+        def forward(*tensors):
+            return model(keras.tree.pack_sequence_as(structure, list(tensors)), training=False)
+
+        signature = [tf.TensorSpec(a.shape, a.dtype) for a in flat]
+        function = tf.function(forward, input_signature=signature, autograph=False,
+                               jit_compile=self.jit_compile).get_concrete_function()
+        self._functions[key] = function
+        self.traces += 1
+        return function
 
 
 def padded_rows(n: int, batch_size: int) -> int:

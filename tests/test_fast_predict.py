@@ -198,7 +198,7 @@ def fitted():
 
 
 def _tracing_count(est):
-    return est._predictor.runner.predict_function.experimental_get_tracing_count()
+    return est._predictor.runner.traces
 
 
 @needs_tensorflow
@@ -215,6 +215,46 @@ def test_default_model_predicts_through_a_graph_twin_a_recurrent_one_through_xla
     assert lstm._predictor.uses_xla and lstm._predictor.runner.jit_compile
     assert not _predict.has_recurrent_layer(default.model_)
     assert _predict.has_recurrent_layer(lstm.model_)
+
+
+def _two_input_model(structure):
+    """Numbers and token ids in, a probability and a value out; inputs as a list or a dict."""
+    numbers = keras.Input((3,), name="numbers")
+    tokens = keras.Input((5,), dtype="int32", name="tokens")
+    words = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(20, 4)(tokens))
+    hidden = keras.layers.Dense(8, activation="relu")(
+        keras.layers.Concatenate()([numbers, words]))
+    outputs = [keras.layers.Dense(1, activation="sigmoid", name="p")(hidden),
+               keras.layers.Dense(1, name="v")(hidden)]
+    inputs = {"numbers": numbers, "tokens": tokens} if structure == "dict" else [numbers, tokens]
+    return keras.Model(inputs, outputs)
+
+
+@needs_tensorflow
+@pytest.mark.parametrize("structure", ["list", "dict", "one input"])
+def test_twin_functions_answer_as_keras_predict_on_batch_bit_for_bit(structure):
+    keras.utils.set_random_seed(0)
+    if structure == "one input":
+        numbers = keras.Input((3,))
+        model = keras.Model(numbers, keras.layers.Dense(2)(
+            keras.layers.Dense(4, activation="tanh")(numbers)))
+    else:
+        model = _two_input_model(structure)
+    functions = _predict._twin(model, jit_compile=False)
+    rng = np.random.default_rng(0)
+    for n in (1, 4, 1, 4, 32):
+        numbers = rng.normal(size=(n, 3)).astype("float32")
+        tokens = rng.integers(0, 20, size=(n, 5)).astype("int32")
+        x = {"one input": numbers, "list": [numbers, tokens],
+             "dict": {"numbers": numbers, "tokens": tokens}}[structure]
+        expected = model.predict_on_batch(x)
+        got = functions.predict_on_batch(x)
+        assert type(got) is type(expected)
+        for e, g in zip(keras.tree.flatten(expected), keras.tree.flatten(got), strict=True):
+            assert isinstance(g, np.ndarray) and g.dtype == e.dtype
+            np.testing.assert_array_equal(g, e)
+    assert functions.traces == 3  # one function per shape: 1, 4 and 32 rows
+    assert functions.model is not model and functions.model.layers[-1] is model.layers[-1]
 
 
 def test_recurrent_layers_are_found_inside_wrappers_and_nested_models():
