@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import inspect
 import io
@@ -67,6 +68,20 @@ class KerasPickleMixin:
         _add_new_params(self.__dict__, type(self))
         if "model_" in state:
             self._make_predictor()
+            settle_garbage()
+
+
+def settle_garbage():
+    """Collect the garbage that rebuilding a Keras model left, before the first answer.
+
+    Rebuilding a model allocates enough objects that Python's next full
+    collection is often due within the first ``predict``; with TensorFlow
+    loaded a full collection takes about 0.3 s, which would make the first
+    answer after ``skmm.load`` or unpickling 100x slower than the next
+    (``benchmarks/predict.py`` times both). Collected here, it is paid once,
+    inside the load, and the next one is far off.
+    """
+    gc.collect()
 
 
 # -- whole estimators: skmm.save / skmm.load -------------------------------------------
@@ -575,6 +590,7 @@ def _restore_state(estimator, model):
     estimator.meta_ = ModelMeta(inputs=dict(estimator.input_specs_),
                                 heads=dict(estimator.targets_.heads_))
     estimator._make_predictor()
+    settle_garbage()
     return estimator
 
 

@@ -1,3 +1,4 @@
+import gc
 import json
 import os
 import pathlib
@@ -40,6 +41,27 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert again.get_params()["epochs"] == 2
     assert again.score_per_head(X, y) == pytest.approx(est.score_per_head(X, y))
     assert isinstance(again.predict(X)["grade"].dtype, pd.CategoricalDtype)
+
+
+def test_load_and_unpickling_leave_no_full_collection_due_for_the_first_answer(fitted,
+                                                                               tmp_path):
+    # rebuilding a Keras model leaves much garbage; a full collection (about 0.3 s with
+    # TensorFlow loaded) falling in the first predict would make it 100x the next one
+    est, X, _ = fitted
+    path = tmp_path / "est.skmm"
+    skmm.save(est, path)
+    data = pickle.dumps(est)
+    full = []
+    gc.callbacks.append(record := lambda phase, info: full.append(info["generation"] == 2))
+    try:
+        for copy in (skmm.load(path), pickle.loads(data)):
+            full.clear()
+            _, young, old = gc.get_count()
+            assert (young, old) == (0, 0)  # a full collection just ran: none is due
+            copy.predict(X.iloc[:1])
+            assert not any(full)
+    finally:
+        gc.callbacks.remove(record)
 
 
 def test_pickle_payload_in_a_tampered_file_is_never_executed(fitted, tmp_path):
