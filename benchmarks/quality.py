@@ -15,7 +15,12 @@ head:
 - ``hgb``: HistGradientBoosting on the numbers, ordinal categories and the
   TF-IDF reduced to 100 dimensions with TruncatedSVD (a pipeline per target);
 - ``skmm``: one ``FunctionalEstimator(model=None)`` for all heads, default
-  training settings, router from ``InputRouter.from_columns``.
+  training settings, router from ``InputRouter.from_columns``;
+- ``realmlp`` (``--peers``, where ``pytabkit`` is installed): pytabkit's
+  RealMLP-TD with its tuned defaults (a pipeline per target), on HGB's
+  features with the categories as pandas categories and the numbers imputed
+  (median, plus missing indicators). It trains 256 epochs on the CPU, so one
+  dataset at a time is the practical use (``--datasets films --peers``).
 
 Scores are accuracy (class heads) and R^2 (regression heads), as mean ± sd
 over ``--seeds`` seeds (skmm's ``random_state`` and HGB's; the linear pipeline
@@ -28,6 +33,7 @@ reads them.
     python benchmarks/quality.py [--quick] [--seeds 3] [--datasets tweets birds]
     python benchmarks/quality.py --params batch_size=256 optimizer__learning_rate=3e-3
     python benchmarks/quality.py --params model__members=3 --record quality-members3
+    python benchmarks/quality.py --datasets films --peers --record quality-peers
 
 ``--params`` sets estimator parameters (values read as Python literals), to
 try candidate defaults on every dataset in one run.
@@ -133,6 +139,55 @@ def hgb_features(spec):
     return ColumnTransformer(parts)
 
 
+class PeerFeatures:
+    """HGB's text features, numbers imputed (median, plus missing indicators) and the
+    categories as pandas categories (those seen in fit; others missing), as a DataFrame:
+    what RealMLP-TD reads its categorical columns from."""
+
+    def __init__(self, spec):
+        self.spec = spec
+
+    def fit(self, X, y=None):
+        spec = self.spec
+        self.text_ = {c: make_pipeline(FunctionTransformer(_fill_text),
+                                       FunctionTransformer(np.ravel),
+                                       TfidfVectorizer(ngram_range=(1, 2), min_df=2,
+                                                       sublinear_tf=True),
+                                       TruncatedSVD(100, random_state=0)).fit(X[[c]])
+                      for c in spec["text"]}
+        self.numbers_ = SimpleImputer(strategy="median", add_indicator=True).fit(
+            X[spec["numeric"]])
+        self.categories_ = {c: sorted(_fill_category(X[[c]])[c].unique())
+                            for c in spec["categorical"]}
+        return self
+
+    def transform(self, X):
+        parts = [pd.DataFrame(p.transform(X[[c]]), index=X.index).add_prefix(f"{c}_svd")
+                 for c, p in self.text_.items()]
+        parts.append(pd.DataFrame(self.numbers_.transform(X[self.spec["numeric"]]),
+                                  index=X.index,
+                                  columns=self.numbers_.get_feature_names_out()))
+        for c, known in self.categories_.items():
+            parts.append(pd.Series(pd.Categorical(_fill_category(X[[c]])[c], categories=known),
+                                   index=X.index, name=c))
+        return pd.concat(parts, axis=1)
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform(X)
+
+    def get_params(self, deep=True):
+        return {"spec": self.spec}
+
+
+def peer_baseline(is_class, seed, spec):
+    """pytabkit's RealMLP-TD, default settings, on :class:`PeerFeatures`."""
+    from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
+
+    model = RealMLP_TD_Classifier if is_class else RealMLP_TD_Regressor
+    return make_pipeline(PeerFeatures(spec),
+                         model(device="cpu", random_state=seed, verbosity=0))
+
+
 def linear_baseline(spec, is_class, quick):
     if is_class:
         linear = make_pipeline(linear_features(spec), LogisticRegression(max_iter=3000))
@@ -154,7 +209,8 @@ def _timed_score(model, X_train, y_train, X_test, y_test):
     return model.score(X_test, y_test), time.perf_counter() - start
 
 
-def run_dataset(name, spec, quick, rows, seeds, params, baselines=True, router_params=None):
+def run_dataset(name, spec, quick, rows, seeds, params, baselines=True, router_params=None,
+                peers=False):
     """Per-head scores of the baselines and of skmm over ``seeds``; fit seconds."""
     X, y = spec["load"]()
     rows = min(filter(None, [rows, spec.get("rows")]), default=0)
@@ -162,8 +218,8 @@ def run_dataset(name, spec, quick, rows, seeds, params, baselines=True, router_p
         X = X.sample(rows, random_state=0)
         y = y.loc[X.index]
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
-    scores = {head: {"linear": [], "hgb": [], "skmm": []} for head in y.columns}
-    seconds = {"hgb": [], "skmm": []}
+    scores = {head: {"linear": [], "hgb": [], "skmm": [], "realmlp": []} for head in y.columns}
+    seconds = {"hgb": [], "skmm": [], "realmlp": []}
     kinds = {}
     for seed in seeds:
         start = time.perf_counter()
@@ -185,6 +241,10 @@ def run_dataset(name, spec, quick, rows, seeds, params, baselines=True, router_p
             value, took = _timed_score(hgb_baseline(spec, is_class, seed), *fit_args)
             scores[head]["hgb"].append(value)
             hgb_seconds += took
+            if peers:
+                value, took = _timed_score(peer_baseline(is_class, seed, spec), *fit_args)
+                scores[head]["realmlp"].append(value)
+                seconds["realmlp"].append(took)
             if seed == seeds[0]:  # deterministic: once
                 scores[head]["linear"].append(
                     _timed_score(linear_baseline(spec, is_class, quick), *fit_args)[0])
@@ -206,6 +266,8 @@ def run_dataset(name, spec, quick, rows, seeds, params, baselines=True, router_p
     if baselines:
         timing["HGB fit s (all heads)"] = np.mean(seconds["hgb"])
         timing["skmm / HGB"] = timing["skmm fit s"] / timing["HGB fit s (all heads)"]
+    if seconds["realmlp"]:  # one fit per head and seed
+        timing["RealMLP fit s (all heads)"] = np.sum(seconds["realmlp"]) / len(seeds)
     return out, timing
 
 
@@ -231,6 +293,9 @@ def main(argv=None):
     parser.add_argument("--record", metavar="NAME", default=None,
                         help="also write the results, with the parameters tried, to "
                         "docs/_data/NAME.json (for a page that shows a candidate's run)")
+    parser.add_argument("--peers", action="store_true",
+                        help="add pytabkit's RealMLP-TD as a column (pip install pytabkit; "
+                        "slow on CPU: one dataset is enough)")
     parser.add_argument("--skmm-only", action="store_true",
                         help="skip the baselines (to screen candidate parameters quickly)")
     args = parser.parse_args(argv)
@@ -242,22 +307,24 @@ def main(argv=None):
         result, timing = run_dataset(name, DATASETS[name], args.quick,
                                      4000 if args.quick else 0, seeds, params,
                                      baselines=not args.skmm_only,
-                                     router_params=router_params)
+                                     router_params=router_params,
+                                     peers=args.peers and not args.skmm_only)
         print(f"{name}: {timing['train rows']} training rows, skmm trained {timing['epochs']} "
               "epochs", flush=True)
         rows += result
         timings.append(timing)
     tried = {**params, **{f"router {k}": v for k, v in router_params.items()}}
+    peers = {"peers": "pytabkit RealMLP-TD"} if args.peers else {}
     print(f"\nskmm {tried or 'defaults'}, {len(seeds)} seed(s)")
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("(ratio = skmm's mean / the best baseline's mean)\n")
     print(pd.DataFrame(timings).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-    if not tried and not args.skmm_only and args.datasets == list(DATASETS):
+    if not tried and not peers and not args.skmm_only and args.datasets == list(DATASETS):
         # the defaults on every dataset: the record the documentation reads its figures from
         write_record("quality", {"seeds": len(seeds), "rows": rows, "timings": timings},
                      quick=args.quick)
     if args.record:
-        write_record(args.record, {"params": {k: repr(v) for k, v in tried.items()},
+        write_record(args.record, {"params": {k: repr(v) for k, v in tried.items()}, **peers,
                                    "seeds": len(seeds), "rows": rows, "timings": timings},
                      quick=False, script="quality")
     return pd.DataFrame(rows), pd.DataFrame(timings)
