@@ -25,15 +25,15 @@ rule that depends on nothing but the backend and the compile settings:
   a row-call there (1.1 ms against 1.45 ms a ``predict``) but costs
   0.3-0.5 s to compile each batch size, once more in every ``fit``, load
   and unpickling; the graph function is traced in about 60 ms.
-
-A twin's functions are TensorFlow concrete functions, one per padded input
-shape (:class:`ShapedFunctions`), not Keras' ``predict_on_batch``: the same
-graph without its per-call argument matching.
 * TensorFlow, when the user set ``compile__jit_compile``, or the model is
   not a graph of layers, or Keras says it cannot be compiled with XLA: the
   model's own predict function.
 * JAX: the model's own predict function, which JAX always compiles.
 * PyTorch: the model's own predict function, as Keras sets it.
+
+A twin's functions are TensorFlow concrete functions (:class:`ShapedFunctions`),
+not Keras' ``predict_on_batch``: the same graph without its per-call argument
+matching.
 
 At the end of ``fit``, in ``skmm.load`` and on unpickling, a twin (graph or
 XLA) runs one row of zeros through the padding and the function a one-row
@@ -79,7 +79,7 @@ class Predictor:
         (after that link: ``skmm._model.member_mean``).
     xla : bool
         On TensorFlow, predict through a twin of ``model``: XLA-compiled when
-        the model has a recurrent layer, Keras' graph function otherwise;
+        the model has a recurrent layer, a graph function otherwise;
         :meth:`warm_up` makes its one-row function ahead of the first call.
         False: through ``model``'s own predict function.
 
@@ -215,18 +215,24 @@ def _twin(model, jit_compile):
     return ShapedFunctions(twin) if twin.jit_compile == jit_compile else None
 
 
+# ShapedFunctions keeps at most this many functions (input shapes past the batch size)
+MAX_SHAPES = 64
+
+
 class ShapedFunctions:
     """TensorFlow: a model's forward pass as one concrete function per input shape.
 
     Keras' ``predict_on_batch`` reaches the same graph through a polymorphic
     ``tf.function``, which matches the call's arguments against its traces on
     every call: about 0.3 ms of a 2 ms one-row ``predict`` of the default
-    model (``benchmarks/predict.py``). Here each shape and dtype of the flat
-    inputs is traced once into a concrete function with a fixed signature
-    (``tf.function(input_signature=...)``), XLA-compiled when ``model`` is
-    (``jit_compile``), and later calls of that shape look it up by key. The
-    graph is the one Keras' predict step builds (``model(x, training=False)``),
-    so the numbers are the same.
+    model (``benchmarks/predict.py``). Here the flat inputs' shapes past the
+    batch size and their dtypes are traced once into a concrete function with
+    a fixed signature (``tf.function(input_signature=...)``, any number of
+    rows), XLA-compiled when ``model`` is (``jit_compile``; XLA then compiles
+    each padded batch size on its first call), and later calls look it up by
+    key. At most :data:`MAX_SHAPES` are kept. The graph is the one Keras'
+    predict step builds (``model(x, training=False)``), so the numbers are
+    the same.
 
     Parameters
     ----------
@@ -238,7 +244,8 @@ class ShapedFunctions:
     jit_compile : bool
         Whether each function is XLA-compiled.
     traces : int
-        How many functions have been traced (one per input shape and dtype).
+        How many functions have been traced (one per input shape and dtype
+        past the batch size).
     """
 
     def __init__(self, model):
@@ -251,24 +258,30 @@ class ShapedFunctions:
     def predict_on_batch(self, x):
         """``model.predict_on_batch(x)``: the outputs as NumPy arrays, in the model's structure."""
         flat = [np.asarray(a) for a in keras.tree.flatten(x)]
-        key = tuple((a.shape, a.dtype.str) for a in flat)
+        key = tuple((a.shape[1:], a.dtype.str) for a in flat)
         function = self._functions.get(key)
         if function is None:
             with self._lock:
-                function = self._functions.get(key) or self._trace(x, flat, key)
+                function = self._functions.get(key)
+                if function is None:
+                    function = self._trace(x, flat, key)
         return keras.tree.map_structure(lambda t: t.numpy(), function(*flat))
 
     def _trace(self, x, flat, key):
         import tensorflow as tf  # the backend is TensorFlow: imported already
 
-        model, structure = self.model, x
+        model = self.model
+        structure = keras.tree.map_structure(lambda _: None, x)  # not the rows themselves
 
         def forward(*tensors):
             return model(keras.tree.pack_sequence_as(structure, list(tensors)), training=False)
 
-        signature = [tf.TensorSpec(a.shape, a.dtype) for a in flat]
+        # any number of rows (XLA still compiles each padded batch size on its first call)
+        signature = [tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in flat]
         function = tf.function(forward, input_signature=signature, autograph=False,
                                jit_compile=self.jit_compile).get_concrete_function()
+        if len(self._functions) >= MAX_SHAPES:  # a model that takes any sequence length
+            self._functions.clear()
         self._functions[key] = function
         self.traces += 1
         return function

@@ -79,9 +79,11 @@ def settle_garbage():
     loaded a full collection takes about 0.3 s, which would make the first
     answer after ``skmm.load`` or unpickling 100x slower than the next
     (``benchmarks/predict.py`` times both). Collected here, it is paid once,
-    inside the load, and the next one is far off.
+    inside the load, and the next one is far off. Nothing is collected
+    where the user switched collection off (``gc.disable()``).
     """
-    gc.collect()
+    if gc.isenabled():
+        gc.collect()
 
 
 # -- whole estimators: skmm.save / skmm.load -------------------------------------------

@@ -253,8 +253,38 @@ def test_twin_functions_answer_as_keras_predict_on_batch_bit_for_bit(structure):
         for e, g in zip(keras.tree.flatten(expected), keras.tree.flatten(got), strict=True):
             assert isinstance(g, np.ndarray) and g.dtype == e.dtype
             np.testing.assert_array_equal(g, e)
-    assert functions.traces == 3  # one function per shape: 1, 4 and 32 rows
+    assert functions.traces == 1  # one function for any number of rows
     assert functions.model is not model and functions.model.layers[-1] is model.layers[-1]
+
+
+@needs_tensorflow
+def test_xla_twin_functions_answer_as_keras_xla_predict_on_batch_bit_for_bit():
+    keras.utils.set_random_seed(0)
+    tokens = keras.Input((6,), dtype="int32")
+    encoded = keras.layers.LSTM(4)(keras.layers.Embedding(20, 3, mask_zero=True)(tokens))
+    model = keras.Model(tokens, keras.layers.Dense(1)(encoded))
+    functions = _predict._twin(model, jit_compile=True)
+    reference = keras.Model(model.input, model.output)
+    reference.jit_compile = True  # Keras' own XLA predict function
+    rng = np.random.default_rng(0)
+    for n in (1, 4, 1, 8):
+        x = rng.integers(0, 20, size=(n, 6)).astype("int32")
+        np.testing.assert_array_equal(functions.predict_on_batch(x),
+                                      reference.predict_on_batch(x))
+    assert functions.jit_compile and functions.traces == 1
+
+
+@needs_tensorflow
+def test_twin_functions_are_kept_for_a_bounded_number_of_shapes(monkeypatch):
+    tokens = keras.Input((None,), dtype="int32")  # a model that takes any length
+    model = keras.Model(tokens, keras.layers.GlobalAveragePooling1D()(
+        keras.layers.Embedding(20, 3)(tokens)))
+    functions = _predict._twin(model, jit_compile=False)
+    monkeypatch.setattr(_predict, "MAX_SHAPES", 3)
+    for length in range(1, 6):
+        x = np.ones((2, length), "int32")
+        np.testing.assert_array_equal(functions.predict_on_batch(x), model.predict_on_batch(x))
+    assert functions.traces == 5 and len(functions._functions) <= 3
 
 
 def test_recurrent_layers_are_found_inside_wrappers_and_nested_models():

@@ -54,7 +54,8 @@ def test_load_and_unpickling_leave_no_full_collection_due_for_the_first_answer(f
     full = []
     gc.callbacks.append(record := lambda phase, info: full.append(info["generation"] == 2))
     try:
-        for copy in (skmm.load(path), pickle.loads(data)):
+        for make in (lambda: skmm.load(path), lambda: pickle.loads(data)):
+            copy = make()
             full.clear()
             _, young, old = gc.get_count()
             assert (young, old) == (0, 0)  # a full collection just ran: none is due
