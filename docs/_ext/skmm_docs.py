@@ -318,7 +318,7 @@ def outside_url(target):
         return f"https://docs.python.org/3/library/functions.html#{target}"
     if target in PYTHON_EXCEPTIONS:
         return f"https://docs.python.org/3/library/exceptions.html#{target}"
-    if first in ("os", "pathlib", "pickle", "json", "functools", "threading", "typing",
+    if first in ("os", "pathlib", "pickle", "json", "functools", "threading", "typing", "gc",
                  "collections", "dataclasses", "io"):
         return f"https://docs.python.org/3/library/{first}.html#{target}"
     return None
