@@ -107,12 +107,16 @@ def _fill_category(X):
     return X.fillna("(missing)").astype(str)
 
 
+def text_features(svd):
+    """One text column as TF-IDF of 1-2 grams (linear), reduced to 100 dimensions with
+    TruncatedSVD when ``svd`` (HGB and RealMLP-TD)."""
+    steps = [FunctionTransformer(_fill_text), FunctionTransformer(np.ravel),
+             TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)]
+    return make_pipeline(*steps, *([TruncatedSVD(100, random_state=0)] if svd else []))
+
+
 def linear_features(spec):
-    parts = [(f"tfidf_{c}", make_pipeline(FunctionTransformer(_fill_text),
-                                          FunctionTransformer(np.ravel),
-                                          TfidfVectorizer(ngram_range=(1, 2), min_df=2,
-                                                          sublinear_tf=True)), [c])
-             for c in spec["text"]]
+    parts = [(f"tfidf_{c}", text_features(svd=False), [c]) for c in spec["text"]]
     if spec["categorical"]:
         parts.append(("cats", make_pipeline(FunctionTransformer(_fill_category),
                                             OneHotEncoder(handle_unknown="ignore",
@@ -124,12 +128,7 @@ def linear_features(spec):
 
 
 def hgb_features(spec):
-    parts = [(f"svd_{c}", make_pipeline(FunctionTransformer(_fill_text),
-                                        FunctionTransformer(np.ravel),
-                                        TfidfVectorizer(ngram_range=(1, 2), min_df=2,
-                                                        sublinear_tf=True),
-                                        TruncatedSVD(100, random_state=0)), [c])
-             for c in spec["text"]]
+    parts = [(f"svd_{c}", text_features(svd=True), [c]) for c in spec["text"]]
     if spec["categorical"]:
         parts.append(("cats", make_pipeline(FunctionTransformer(_fill_category),
                                             OrdinalEncoder(handle_unknown="use_encoded_value",
@@ -149,12 +148,7 @@ class PeerFeatures:
 
     def fit(self, X, y=None):
         spec = self.spec
-        self.text_ = {c: make_pipeline(FunctionTransformer(_fill_text),
-                                       FunctionTransformer(np.ravel),
-                                       TfidfVectorizer(ngram_range=(1, 2), min_df=2,
-                                                       sublinear_tf=True),
-                                       TruncatedSVD(100, random_state=0)).fit(X[[c]])
-                      for c in spec["text"]}
+        self.text_ = {c: text_features(svd=True).fit(X[[c]]) for c in spec["text"]}
         self.numbers_ = SimpleImputer(strategy="median", add_indicator=True).fit(
             X[spec["numeric"]])
         self.categories_ = {c: sorted(_fill_category(X[[c]])[c].unique())

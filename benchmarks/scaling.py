@@ -44,14 +44,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from _common import write_record  # noqa: E402
-from quality import _literal, hgb_baseline, load_films  # noqa: E402
+from quality import DATASETS, _literal, hgb_baseline, load_films  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skmm import FunctionalEstimator, InputRouter  # noqa: E402
 
 SIZES = [25_000, 50_000, 100_000, 200_000]
 QUICK_SIZES = [25_000, 50_000]
-SPEC = dict(text=["title"], categorical=[], numeric=["year", "length", "log_votes"])  # films
+SPEC = DATASETS["films"]  # the quality benchmark's films: a title and three numbers
 
 
 def resample(X, y, rows, seed):
